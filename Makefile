@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# nsaudit: audit records for Linux namespaces.
+#
+#   make run      set up, build, boot the patched kernel, load ns_audit.ko, show the records
+#   make test     every test: host tests, KUnit in the guest, the validator in the guest
+#
+# The module itself builds like any out-of-tree module:
+#   make -C $(KDIR) M=$(PWD) LLVM=-19          (Kbuild describes it)
+#   make module KDIR=/path/to/your/patched/build
+
+KDIR ?=
+SCRIPTS := $(CURDIR)/scripts
+
+.PHONY: all setup kernel module tools run test test-host test-guest clean help
+
+all: module
+
+help:
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+
+setup:
+	$(SCRIPTS)/setup
+
+kernel: setup
+	$(SCRIPTS)/kernel
+
+module:
+	$(SCRIPTS)/module $(if $(KDIR),--kdir $(KDIR))
+
+tools:
+	$(SCRIPTS)/tools
+
+run: setup
+	$(SCRIPTS)/vm-run --no-module --timeout 600 -- nsaudit demo --module /lib/modules/ns_audit.ko
+
+test: setup
+	$(SCRIPTS)/test
+
+test-host: setup
+	$(SCRIPTS)/test --host-only
+
+test-guest: setup
+	$(SCRIPTS)/test --guest-only
+
+clean:
+	rm -rf .tmp_versions tools/target
+	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd Module.symvers modules.order
+	rm -f rust/*.o rust/.*.cmd rust/*.d rust/.*.d
