@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The audit netlink socket: becoming the audit daemon, rules, status, and the records.
+//!
+//! Requests are built with `netlink-packet-audit`.  What arrives is decoded here, because the
+//! kernel sends records to the audit daemon with a quirk that generic netlink parsers get wrong:
+//! `nlmsg_len` of a record holds the length of the text alone, without the 16-byte header (see
+//! `audit_log_end()` and the comment in `kauditd_send_multicast_skb()`).  Each record is a
+//! datagram of its own, so its text is the rest of the datagram.  Replies to requests (status,
+//! acks, errors) have normal lengths.
+
+use netlink_packet_audit::{
+    rules::{RuleAction, RuleField, RuleFieldFlags, RuleFlags, RuleMessage, RuleSyscalls},
+    AuditMessage, StatusMessage, StatusMessageBuffer, AUDIT_GET,
+};
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, Parseable, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP,
+    NLMSG_OVERRUN, NLM_F_ACK, NLM_F_REQUEST,
+};
+use netlink_sys::{protocols::NETLINK_AUDIT, Socket, SocketAddr};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// `AUDIT_STATUS_ENABLED`.
+pub const AUDIT_STATUS_ENABLED: u32 = 0x1;
+/// `AUDIT_STATUS_PID`.
+pub const AUDIT_STATUS_PID: u32 = 0x4;
+/// `AUDIT_STATUS_BACKLOG_LIMIT`.
+pub const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x10;
+/// `AUDIT_ARCH_X86_64`.
+pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+/// x86_64 `kexec_load`, the system call of the harmless rule.
+pub const SYS_KEXEC_LOAD: u32 = 246;
+
+/// Length of a netlink header.
+const NLMSG_HDRLEN: usize = 16;
+/// Types below this are control messages, not records (`AUDIT_FIRST_USER_MSG`).
+const AUDIT_FIRST_USER_MSG: u16 = 1100;
+/// How long a request may wait for its answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Error)]
+pub enum AuditError {
+    #[error("audit netlink socket: {what}: {source}")]
+    Io {
+        what: &'static str,
+        source: io::Error,
+    },
+    #[error("audit netlink: malformed message from the kernel: {0}")]
+    Decode(String),
+    #[error("audit netlink: the kernel refused {what}: {source}")]
+    Refused { what: String, source: io::Error },
+    #[error("audit netlink: no answer to {what} within {after:?}")]
+    Timeout { what: String, after: Duration },
+    #[error("audit netlink: the receive queue overflowed (ENOBUFS), records were lost")]
+    Overrun,
+    #[error("audit rule: {0}")]
+    BadRule(String),
+}
+
+fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> AuditError {
+    move |source| AuditError::Io { what, source }
+}
+
+/// Audit's status, as `auditctl -s` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Status {
+    pub enabled: u32,
+    pub failure: u32,
+    pub pid: u32,
+    pub rate_limit: u32,
+    pub backlog_limit: u32,
+    pub lost: u32,
+    pub backlog: u32,
+}
+
+impl From<&StatusMessage> for Status {
+    fn from(s: &StatusMessage) -> Self {
+        Status {
+            enabled: s.enabled,
+            failure: s.failure,
+            pid: s.pid,
+            rate_limit: s.rate_limiting,
+            backlog_limit: s.backlog_limit,
+            lost: s.lost,
+            backlog: s.backlog,
+        }
+    }
+}
+
+/// The rules nsaudit loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// `-a never,exit -F arch=<arch> -S <syscall>`: changes nothing for other system calls, but
+    /// with at least one rule loaded audit writes `SYSCALL` records for events that have other
+    /// records.
+    NeverExit { arch: u32, syscall: u32 },
+    /// `-a always,exit -F arch=<arch> -S <syscall>`: a SYSCALL record for every such call.
+    AlwaysExit { arch: u32, syscall: u32 },
+    /// `-a always,exclude -F msgtype=<type>`: audit drops records of that type.
+    ExcludeMsgtype(u16),
+}
+
+impl Rule {
+    /// The never-rule on x86_64 `kexec_load`.
+    pub fn never_kexec_load() -> Rule {
+        Rule::NeverExit {
+            arch: AUDIT_ARCH_X86_64,
+            syscall: SYS_KEXEC_LOAD,
+        }
+    }
+
+    /// The `struct audit_rule_data` of the rule.
+    pub fn message(&self) -> Result<RuleMessage, AuditError> {
+        let mut rule = RuleMessage::new();
+        match *self {
+            Rule::NeverExit { arch, syscall } | Rule::AlwaysExit { arch, syscall } => {
+                if syscall >= 64 * 32 {
+                    return Err(AuditError::BadRule(format!(
+                        "system call {syscall} does not fit the mask"
+                    )));
+                }
+                rule.flags = RuleFlags::FilterExit;
+                rule.action = if matches!(self, Rule::NeverExit { .. }) {
+                    RuleAction::Never
+                } else {
+                    RuleAction::Always
+                };
+                rule.fields = vec![(RuleField::Arch(arch), RuleFieldFlags::Equal)];
+                let mut mask = RuleSyscalls::new_zeroed();
+                mask.set(syscall);
+                rule.syscalls = mask;
+            }
+            Rule::ExcludeMsgtype(ty) => {
+                // AUDIT_FILTER_EXCLUDE is AUDIT_FILTER_TYPE; auditctl sets every system call.
+                rule.flags = RuleFlags::FilterType;
+                rule.action = RuleAction::Always;
+                rule.fields = vec![(RuleField::Msgtype(u32::from(ty)), RuleFieldFlags::Equal)];
+                rule.syscalls = RuleSyscalls::new_maxed();
+            }
+        }
+        Ok(rule)
+    }
+}
+
+/// One message from the kernel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// An audit record: its type and text.
+    Record { ty: u16, text: String },
+    /// The answer to `AUDIT_GET`.
+    Status { seq: u32, status: Status },
+    /// `NLMSG_ERROR` with 0: request `seq` succeeded.
+    Ack { seq: u32 },
+    /// `NLMSG_ERROR` with `-errno`: request `seq` failed.
+    Error { seq: u32, errno: i32 },
+    /// Anything else (`NLMSG_NOOP`, `NLMSG_DONE`, other control messages).
+    Ignored { ty: u16 },
+}
+
+fn u32_at(b: &[u8], o: usize) -> Option<u32> {
+    let s = b.get(o..o + 4)?;
+    Some(u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn u16_at(b: &[u8], o: usize) -> Option<u16> {
+    let s = b.get(o..o + 2)?;
+    Some(u16::from_ne_bytes([s[0], s[1]]))
+}
+
+/// Decodes one datagram from the audit socket.
+pub fn decode_datagram(buf: &[u8]) -> Result<Vec<Incoming>, AuditError> {
+    let bad = |why: String| AuditError::Decode(why);
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off < buf.len() {
+        let rest = &buf[off..];
+        let (Some(len), Some(ty), Some(seq)) = (u32_at(rest, 0), u16_at(rest, 4), u32_at(rest, 8))
+        else {
+            return Err(bad(format!(
+                "{} bytes left, too short for a header",
+                rest.len()
+            )));
+        };
+        let len = len as usize;
+        let is_record = ty >= AUDIT_FIRST_USER_MSG;
+        if is_record {
+            // The record's text is the rest of the datagram, whatever nlmsg_len says.
+            let text = rest.get(NLMSG_HDRLEN..).unwrap_or_default();
+            let end = text.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            out.push(Incoming::Record {
+                ty,
+                text: String::from_utf8_lossy(&text[..end]).into_owned(),
+            });
+            break;
+        }
+        if len < NLMSG_HDRLEN || len > rest.len() {
+            return Err(bad(format!(
+                "type {ty}: nlmsg_len {len} with {} bytes left",
+                rest.len()
+            )));
+        }
+        let payload = &rest[NLMSG_HDRLEN..len];
+        match ty {
+            NLMSG_ERROR => {
+                let code = u32_at(payload, 0)
+                    .ok_or_else(|| bad("NLMSG_ERROR without an error code".into()))?
+                    as i32;
+                out.push(if code == 0 {
+                    Incoming::Ack { seq }
+                } else {
+                    Incoming::Error {
+                        seq,
+                        errno: code.saturating_neg(),
+                    }
+                });
+            }
+            AUDIT_GET => {
+                let status = StatusMessageBuffer::new_checked(payload)
+                    .and_then(|b| StatusMessage::parse(&b))
+                    .map_err(|e| bad(format!("AUDIT_GET reply: {e}")))?;
+                out.push(Incoming::Status {
+                    seq,
+                    status: Status::from(&status),
+                });
+            }
+            NLMSG_NOOP | NLMSG_DONE | NLMSG_OVERRUN => out.push(Incoming::Ignored { ty }),
+            _ => out.push(Incoming::Ignored { ty }),
+        }
+        off += (len + 3) & !3;
+    }
+    Ok(out)
+}
+
+/// The bytes of request `msg` with sequence number `seq`, asking for an ack.
+fn encode_request(msg: AuditMessage, seq: u32) -> Vec<u8> {
+    let mut header = NetlinkHeader::default();
+    header.flags = NLM_F_REQUEST | NLM_F_ACK;
+    header.sequence_number = seq;
+    let mut nl = NetlinkMessage::new(header, NetlinkPayload::from(msg));
+    nl.finalize();
+    let mut buf = vec![0; nl.buffer_len()];
+    nl.serialize(&mut buf);
+    buf
+}
+
+/// A NETLINK_AUDIT socket.
+pub struct AuditSocket {
+    sock: Socket,
+    seq: u32,
+    /// Records that arrived while waiting for an answer.
+    pending: VecDeque<(u16, String)>,
+    /// The last `AUDIT_GET` answer and its sequence number.
+    status: Option<(u32, Status)>,
+}
+
+impl AuditSocket {
+    /// Opens and binds the socket (needs `CAP_AUDIT_CONTROL` for anything useful).
+    pub fn open() -> Result<Self, AuditError> {
+        let mut sock = Socket::new(NETLINK_AUDIT).map_err(io_err("socket(NETLINK_AUDIT)"))?;
+        sock.bind_auto().map_err(io_err("bind"))?;
+        sock.connect(&SocketAddr::new(0, 0))
+            .map_err(io_err("connect"))?;
+        sock.set_non_blocking(true).map_err(io_err("O_NONBLOCK"))?;
+        // A larger queue for bursts; the kernel caps it at rmem_max, which is fine too.
+        let _ = sock.set_rx_buf_sz(4 << 20);
+        Ok(Self {
+            sock,
+            seq: 0,
+            pending: VecDeque::new(),
+            status: None,
+        })
+    }
+
+    /// Waits until the socket is readable or `timeout` passes; true if readable.
+    fn wait_readable(&self, timeout: Duration) -> Result<bool, AuditError> {
+        let mut fds = [PollFd::new(self.sock.as_fd(), PollFlags::POLLIN)];
+        let t = PollTimeout::try_from(timeout).unwrap_or(PollTimeout::MAX);
+        match poll(&mut fds, t) {
+            Ok(n) => Ok(n > 0),
+            Err(nix::errno::Errno::EINTR) => Ok(false),
+            Err(e) => Err(AuditError::Io {
+                what: "poll",
+                source: e.into(),
+            }),
+        }
+    }
+
+    /// Reads one datagram from the kernel, [`None`] if there is none.
+    fn read_datagram(&mut self) -> Result<Option<Vec<Incoming>>, AuditError> {
+        match self.sock.recv_from_full() {
+            Ok((buf, addr)) => {
+                if addr.port_number() != 0 {
+                    // Not from the kernel.
+                    return Ok(Some(Vec::new()));
+                }
+                decode_datagram(&buf).map(Some)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Some(Vec::new())),
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Err(AuditError::Overrun),
+            Err(e) => Err(AuditError::Io {
+                what: "recvfrom",
+                source: e,
+            }),
+        }
+    }
+
+    /// Files what arrived: records for later, the answer to request `seq` returned.
+    fn file(&mut self, msgs: Vec<Incoming>, seq: u32) -> Option<Result<(), i32>> {
+        let mut answer = None;
+        for m in msgs {
+            match m {
+                Incoming::Record { ty, text } => self.pending.push_back((ty, text)),
+                Incoming::Status { seq: s, status } => self.status = Some((s, status)),
+                Incoming::Ack { seq: s } if s == seq && seq != 0 => answer = Some(Ok(())),
+                Incoming::Error { seq: s, errno } if s == seq && seq != 0 => {
+                    answer = Some(Err(errno))
+                }
+                _ => {}
+            }
+        }
+        answer
+    }
+
+    /// Sends `msg` and waits for its ack; records arriving meanwhile are kept.
+    fn request(&mut self, msg: AuditMessage, what: &str) -> Result<u32, AuditError> {
+        self.seq = self.seq.wrapping_add(1).max(1);
+        let seq = self.seq;
+        let buf = encode_request(msg, seq);
+        let sent = self.sock.send(&buf, 0).map_err(io_err("send"))?;
+        if sent != buf.len() {
+            return Err(AuditError::Io {
+                what: "send",
+                source: io::Error::new(io::ErrorKind::WriteZero, "short send"),
+            });
+        }
+        let deadline = Instant::now() + REQUEST_TIMEOUT;
+        loop {
+            while let Some(msgs) = self.read_datagram()? {
+                match self.file(msgs, seq) {
+                    Some(Ok(())) => return Ok(seq),
+                    Some(Err(errno)) => {
+                        return Err(AuditError::Refused {
+                            what: what.to_string(),
+                            source: io::Error::from_raw_os_error(errno),
+                        })
+                    }
+                    None => {}
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(AuditError::Timeout {
+                    what: what.to_string(),
+                    after: REQUEST_TIMEOUT,
+                });
+            }
+            self.wait_readable(left)?;
+        }
+    }
+
+    fn set_status(&mut self, s: StatusMessage, what: &str) -> Result<(), AuditError> {
+        self.request(AuditMessage::SetStatus(s), what).map(drop)
+    }
+
+    /// Becomes the audit daemon: enables audit, registers this process (records come to this
+    /// socket from now on) and sets the backlog limit.
+    pub fn become_daemon(&mut self, backlog_limit: u32) -> Result<(), AuditError> {
+        let mut s = StatusMessage::new();
+        s.mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_PID | AUDIT_STATUS_BACKLOG_LIMIT;
+        s.enabled = 1;
+        s.pid = std::process::id();
+        s.backlog_limit = backlog_limit;
+        self.set_status(s, "AUDIT_SET enabled=1 pid backlog_limit")
+    }
+
+    /// Stops being the audit daemon (the kernel logs records to the console again).
+    pub fn release_daemon(&mut self) -> Result<(), AuditError> {
+        let mut s = StatusMessage::new();
+        s.mask = AUDIT_STATUS_PID;
+        s.pid = 0;
+        self.set_status(s, "AUDIT_SET pid=0")
+    }
+
+    /// Enables (1) or disables (0) audit.
+    pub fn set_enabled(&mut self, enabled: u32) -> Result<(), AuditError> {
+        let mut s = StatusMessage::new();
+        s.mask = AUDIT_STATUS_ENABLED;
+        s.enabled = enabled;
+        self.set_status(s, "AUDIT_SET enabled")
+    }
+
+    /// Audit's status (`AUDIT_GET`).
+    pub fn status(&mut self) -> Result<Status, AuditError> {
+        self.status = None;
+        let seq = self.request(AuditMessage::GetStatus(None), "AUDIT_GET")?;
+        // The kernel sends the reply from a kernel thread (audit_send_reply()), so it usually
+        // comes after the ack.
+        let deadline = Instant::now() + REQUEST_TIMEOUT;
+        loop {
+            if let Some((s, status)) = self.status {
+                if s == seq {
+                    self.status = None;
+                    return Ok(status);
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(AuditError::Timeout {
+                    what: "the AUDIT_GET reply".into(),
+                    after: REQUEST_TIMEOUT,
+                });
+            }
+            if self.wait_readable(left)? {
+                while let Some(msgs) = self.read_datagram()? {
+                    self.file(msgs, 0);
+                }
+            }
+        }
+    }
+
+    /// Loads `rule` (`AUDIT_ADD_RULE`).
+    pub fn add_rule(&mut self, rule: &Rule) -> Result<(), AuditError> {
+        let msg = rule.message()?;
+        self.request(AuditMessage::AddRule(msg), &format!("adding {rule:?}"))
+            .map(drop)
+    }
+
+    /// Removes `rule` (`AUDIT_DEL_RULE`).
+    pub fn del_rule(&mut self, rule: &Rule) -> Result<(), AuditError> {
+        let msg = rule.message()?;
+        self.request(AuditMessage::DelRule(msg), &format!("deleting {rule:?}"))
+            .map(drop)
+    }
+
+    /// Records as `(type, text)`: waits up to `timeout` for the first one, then returns it with
+    /// every other one already queued; an empty vector if none came.  Acks and errors that
+    /// belong to no request are dropped.
+    pub fn recv_records(&mut self, timeout: Duration) -> Result<Vec<(u16, String)>, AuditError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            while let Some(msgs) = self.read_datagram()? {
+                self.file(msgs, 0);
+            }
+            if !self.pending.is_empty() {
+                return Ok(self.pending.drain(..).collect());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(Vec::new());
+            }
+            self.wait_readable(left)?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(len: u32, ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&len.to_ne_bytes());
+        b.extend_from_slice(&ty.to_ne_bytes());
+        b.extend_from_slice(&flags.to_ne_bytes());
+        b.extend_from_slice(&seq.to_ne_bytes());
+        b.extend_from_slice(&0u32.to_ne_bytes());
+        b.extend_from_slice(payload);
+        b
+    }
+
+    fn words(b: &[u8]) -> Vec<u32> {
+        b.chunks(4)
+            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    }
+
+    const TEXT: &str = "audit(1700000000.123:45): op=remove ppid=0 pid=0 netns=4026532001 res=1";
+
+    #[test]
+    fn decodes_a_record_with_the_audit_length_quirk() {
+        let d = msg(TEXT.len() as u32, 1351, 0, 0, TEXT.as_bytes());
+        assert_eq!(
+            decode_datagram(&d).unwrap(),
+            [Incoming::Record {
+                ty: 1351,
+                text: TEXT.into()
+            }]
+        );
+    }
+
+    #[test]
+    fn decodes_a_record_with_a_normal_length_and_a_nul() {
+        let mut text = TEXT.as_bytes().to_vec();
+        text.extend_from_slice(b"\0\0");
+        let d = msg(16 + text.len() as u32, 1345, 0, 0, &text);
+        assert_eq!(
+            decode_datagram(&d).unwrap(),
+            [Incoming::Record {
+                ty: 1345,
+                text: TEXT.into()
+            }]
+        );
+        // A short record (EOE), shorter than a header, with the quirk.
+        let eoe = b"audit(1.000:2): ";
+        let d = msg(eoe.len() as u32, 1320, 0, 0, eoe);
+        assert!(
+            matches!(&decode_datagram(&d).unwrap()[..], [Incoming::Record { ty: 1320, text }] if text == "audit(1.000:2): ")
+        );
+    }
+
+    #[test]
+    fn decodes_acks_and_errors() {
+        let orig = msg(16, 1001, 5, 7, &[]);
+        let mut ack = 0i32.to_ne_bytes().to_vec();
+        ack.extend_from_slice(&orig);
+        let mut nack = (-libc::EPERM).to_ne_bytes().to_vec();
+        nack.extend_from_slice(&orig);
+        let mut d = msg(16 + ack.len() as u32, NLMSG_ERROR, 0, 7, &ack);
+        d.extend(msg(16 + nack.len() as u32, NLMSG_ERROR, 0, 8, &nack));
+        d.extend(msg(16, NLMSG_DONE, 0, 8, &[]));
+        assert_eq!(
+            decode_datagram(&d).unwrap(),
+            [
+                Incoming::Ack { seq: 7 },
+                Incoming::Error {
+                    seq: 8,
+                    errno: libc::EPERM
+                },
+                Incoming::Ignored { ty: NLMSG_DONE }
+            ]
+        );
+    }
+
+    #[test]
+    fn decodes_a_status_reply() {
+        // struct audit_status as 6.x kernels send it: 11 u32 (with backlog_wait_time_actual).
+        let vals: [u32; 11] = [0x7f, 1, 1, 321, 0, 8192, 3, 2, 0x7f, 60000, 0];
+        let payload: Vec<u8> = vals.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let d = msg(16 + payload.len() as u32, AUDIT_GET, 0, 9, &payload);
+        assert_eq!(
+            decode_datagram(&d).unwrap(),
+            [Incoming::Status {
+                seq: 9,
+                status: Status {
+                    enabled: 1,
+                    failure: 1,
+                    pid: 321,
+                    rate_limit: 0,
+                    backlog_limit: 8192,
+                    lost: 3,
+                    backlog: 2,
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_datagrams_without_panicking() {
+        assert!(decode_datagram(&[1, 2, 3]).is_err());
+        // NLMSG_ERROR whose length runs past the datagram, or is too short for a header.
+        assert!(decode_datagram(&msg(100, NLMSG_ERROR, 0, 1, &[0; 4])).is_err());
+        assert!(decode_datagram(&msg(8, NLMSG_ERROR, 0, 1, &[0; 4])).is_err());
+        assert!(decode_datagram(&msg(16, NLMSG_ERROR, 0, 1, &[])).is_err());
+        assert!(decode_datagram(&msg(20, AUDIT_GET, 0, 1, &[0; 4])).is_err());
+        // Every prefix of a valid datagram: an error or a value, never a panic.
+        let orig = msg(16, 1001, 5, 7, &[]);
+        let mut ack = 0i32.to_ne_bytes().to_vec();
+        ack.extend_from_slice(&orig);
+        let mut d = msg(16 + ack.len() as u32, NLMSG_ERROR, 0, 7, &ack);
+        d.extend(msg(TEXT.len() as u32, 1300, 0, 0, TEXT.as_bytes()));
+        for cut in 0..d.len() {
+            let _ = decode_datagram(&d[..cut]);
+        }
+        assert_eq!(decode_datagram(&d).unwrap().len(), 2);
+        assert_eq!(decode_datagram(&[]).unwrap(), []);
+    }
+
+    #[test]
+    fn encodes_become_daemon_as_struct_audit_status() {
+        let mut s = StatusMessage::new();
+        s.mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_PID | AUDIT_STATUS_BACKLOG_LIMIT;
+        s.enabled = 1;
+        s.pid = 4242;
+        s.backlog_limit = 8192;
+        let b = encode_request(AuditMessage::SetStatus(s), 3);
+        let w = words(&b);
+        assert_eq!(w[0] as usize, b.len());
+        assert_eq!(u16_at(&b, 4), Some(1001)); // AUDIT_SET
+        assert_eq!(u16_at(&b, 6), Some(NLM_F_REQUEST | NLM_F_ACK));
+        assert_eq!(w[2], 3);
+        // mask, enabled, failure, pid, rate_limit, backlog_limit
+        assert_eq!(w[4..10], [0x15, 1, 0, 4242, 0, 8192]);
+    }
+
+    #[test]
+    fn encodes_the_never_rule_as_struct_audit_rule_data() {
+        let b = encode_request(
+            AuditMessage::AddRule(Rule::never_kexec_load().message().unwrap()),
+            1,
+        );
+        assert_eq!(u16_at(&b, 4), Some(1011)); // AUDIT_ADD_RULE
+        let w = words(&b[16..]);
+        // flags, action, field_count, mask[64], fields[64], values[64], fieldflags[64], buflen
+        assert_eq!(w.len(), 3 + 64 * 4 + 1);
+        assert_eq!(w[0..3], [4, 0, 1]); // AUDIT_FILTER_EXIT, AUDIT_NEVER, one field
+        let mask = &w[3..67];
+        for (i, m) in mask.iter().enumerate() {
+            // kexec_load is 246: word 7, bit 22.
+            assert_eq!(*m, if i == 7 { 1 << 22 } else { 0 }, "mask word {i}");
+        }
+        assert_eq!(w[67], 11); // AUDIT_ARCH
+        assert_eq!(w[67 + 64], 0xc000_003e);
+        assert_eq!(w[67 + 128], 0x4000_0000); // AUDIT_EQUAL
+        assert_eq!(w[3 + 64 * 4], 0); // buflen
+    }
+
+    #[test]
+    fn encodes_the_exclude_rule() {
+        let b = encode_request(
+            AuditMessage::DelRule(Rule::ExcludeMsgtype(1345).message().unwrap()),
+            2,
+        );
+        assert_eq!(u16_at(&b, 4), Some(1012)); // AUDIT_DEL_RULE
+        let w = words(&b[16..]);
+        assert_eq!(w[0..3], [5, 2, 1]); // AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS, one field
+        assert!(w[3..67].iter().all(|&m| m == u32::MAX));
+        assert_eq!((w[67], w[67 + 64], w[67 + 128]), (12, 1345, 0x4000_0000));
+    }
+
+    #[test]
+    fn encodes_an_always_rule() {
+        let r = Rule::AlwaysExit {
+            arch: AUDIT_ARCH_X86_64,
+            syscall: 272,
+        };
+        let b = encode_request(AuditMessage::AddRule(r.message().unwrap()), 1);
+        let w = words(&b[16..]);
+        assert_eq!(w[0..3], [4, 2, 1]); // AUDIT_FILTER_EXIT, AUDIT_ALWAYS, one field
+        assert_eq!(w[3 + 8], 1 << 16); // unshare is 272: word 8, bit 16
+    }
+
+    #[test]
+    fn rejects_a_syscall_beyond_the_mask() {
+        let r = Rule::NeverExit {
+            arch: AUDIT_ARCH_X86_64,
+            syscall: 2048,
+        };
+        assert!(matches!(r.message(), Err(AuditError::BadRule(_))));
+    }
+}

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `nsaudit demo`: become the audit daemon, create and drop one namespace of each type in
+//! children, and print their records in auditd's log format as they arrive.
+
+use crate::audit::{AuditError, AuditSocket, Rule};
+use crate::nsops::{self, Hold, Method, NsError};
+use crate::record::{format_log_line, parse_record, AUDIT_SYSCALL};
+use crate::reference::{is_ns_type, NsKind};
+use crate::validate::{module_loaded, BACKLOG_LIMIT};
+use std::collections::{BTreeSet, HashSet};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// What the demo is asked to do.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// The module to load if it is not loaded.
+    pub module: PathBuf,
+    /// How long to wait for all twelve records.
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Ns(#[from] NsError),
+    #[error("insmod {module}: {why}")]
+    Insmod { module: String, why: String },
+    #[error("cannot write the records: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("no record within {after:?} for: {missing}")]
+    Timeout { after: Duration, missing: String },
+}
+
+/// A namespace's record: INIT or DEL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Init,
+    Del,
+}
+
+impl Phase {
+    fn of(init: bool) -> Phase {
+        if init {
+            Phase::Init
+        } else {
+            Phase::Del
+        }
+    }
+}
+
+/// Which of the expected records are still missing, and the ids of the namespaces.
+#[derive(Debug, Default)]
+pub struct Expect {
+    missing: BTreeSet<(NsKind, Phase)>,
+    ids: Vec<(NsKind, u64)>,
+}
+
+impl Expect {
+    /// Expects an INIT and a DEL record for namespace `id` of `kind`.
+    pub fn add(&mut self, kind: NsKind, id: u64) {
+        self.missing.insert((kind, Phase::Init));
+        self.missing.insert((kind, Phase::Del));
+        self.ids.push((kind, id));
+    }
+
+    /// Takes a record; true if it is one of the expected ones.
+    pub fn see(&mut self, ty: u16, text: &str) -> bool {
+        let Some((kind, init)) = NsKind::from_type(ty) else {
+            return false;
+        };
+        let Ok(rec) = parse_record(ty, text) else {
+            return false;
+        };
+        let key = format!("{}ns_id", kind.name());
+        let ours = self
+            .ids
+            .iter()
+            .any(|&(k, id)| k == kind && rec.get(&key) == Some(id.to_string().as_str()));
+        ours && self.missing.remove(&(kind, Phase::of(init)))
+    }
+
+    pub fn done(&self) -> bool {
+        self.missing.is_empty()
+    }
+
+    /// `INIT_NET, DEL_PID, ...`.
+    pub fn missing(&self) -> String {
+        let v: Vec<String> = self
+            .missing
+            .iter()
+            .map(|(k, phase)| {
+                let p = match phase {
+                    Phase::Init => "INIT",
+                    Phase::Del => "DEL",
+                };
+                format!("{p}_{}", k.name().to_uppercase())
+            })
+            .collect();
+        v.join(", ")
+    }
+}
+
+/// Prints namespace records and the SYSCALL records of their events.
+struct Printer<'a, W: Write> {
+    out: &'a mut W,
+    serials: HashSet<u64>,
+}
+
+impl<W: Write> Printer<'_, W> {
+    fn take(&mut self, ty: u16, text: &str) -> std::io::Result<()> {
+        let serial = parse_record(ty, text).ok().map(|r| r.serial);
+        let print = if is_ns_type(ty) {
+            self.serials.extend(serial);
+            true
+        } else {
+            ty == AUDIT_SYSCALL && serial.is_some_and(|s| self.serials.contains(&s))
+        };
+        if print {
+            writeln!(self.out, "{}", format_log_line(ty, text))?;
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn demo<W: Write>(
+    sock: &mut AuditSocket,
+    opts: &DemoOptions,
+    out: &mut W,
+) -> Result<(), DemoError> {
+    sock.add_rule(&Rule::never_kexec_load())?;
+    if !module_loaded() {
+        let module = opts.module.to_string_lossy().into_owned();
+        let o = Command::new("insmod")
+            .arg(&module)
+            .output()
+            .map_err(|e| DemoError::Insmod {
+                module: module.clone(),
+                why: e.to_string(),
+            })?;
+        if !o.status.success() {
+            return Err(DemoError::Insmod {
+                module,
+                why: String::from_utf8_lossy(&o.stderr).trim().to_string(),
+            });
+        }
+    }
+    // The op=existing records of the load: counted, not printed.
+    let mut existing = 0;
+    let quiet_until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < quiet_until {
+        let recs = sock.recv_records(Duration::from_millis(300))?;
+        if recs.is_empty() {
+            break;
+        }
+        existing += recs.iter().filter(|(ty, _)| is_ns_type(*ty)).count();
+    }
+    eprintln!("nsaudit demo: ns_audit is loaded ({existing} op=existing records not shown)");
+
+    let mut expect = Expect::default();
+    let mut printer = Printer {
+        out,
+        serials: HashSet::new(),
+    };
+    let start = Instant::now();
+    for k in NsKind::ALL {
+        let child = nsops::spawn(&[k], Method::Unshare, None, Hold::ExitAtOnce)?;
+        if let Some(id) = child.info.ns.get(&k) {
+            expect.add(k, id.id);
+        }
+        for (ty, text) in sock.recv_records(Duration::ZERO)? {
+            expect.see(ty, &text);
+            printer.take(ty, &text)?;
+        }
+    }
+    while !expect.done() {
+        let left = opts.timeout.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return Err(DemoError::Timeout {
+                after: opts.timeout,
+                missing: expect.missing(),
+            });
+        }
+        for (ty, text) in sock.recv_records(left)? {
+            expect.see(ty, &text);
+            printer.take(ty, &text)?;
+        }
+    }
+    // The SYSCALL records of the last events.
+    for (ty, text) in sock.recv_records(Duration::from_millis(200))? {
+        printer.take(ty, &text)?;
+    }
+    Ok(())
+}
+
+/// Runs the demo, printing records to `out`; leaves the daemon role and the rule behind in
+/// any case.
+pub fn run_demo<W: Write>(opts: &DemoOptions, out: &mut W) -> Result<(), DemoError> {
+    let mut sock = AuditSocket::open()?;
+    sock.become_daemon(BACKLOG_LIMIT)?;
+    let result = demo(&mut sock, opts, out);
+    let deleted = sock.del_rule(&Rule::never_kexec_load());
+    let released = sock.release_daemon();
+    result?;
+    deleted?;
+    released?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expect_tracks_our_records_only() {
+        let mut e = Expect::default();
+        e.add(NsKind::Net, 4097);
+        e.add(NsKind::Uts, 4098);
+        assert_eq!(e.missing(), "INIT_UTS, DEL_UTS, INIT_NET, DEL_NET");
+        // Another namespace's record, a record of another kind, garbage.
+        assert!(!e.see(
+            1345,
+            "audit(1.000:1): op=create netns=1 netns_id=5000 res=1"
+        ));
+        assert!(!e.see(
+            1341,
+            "audit(1.000:1): op=create utsns=1 utsns_id=4097 res=1"
+        ));
+        assert!(!e.see(1345, "garbage"));
+        assert!(!e.see(1300, "audit(1.000:1): netns_id=4097"));
+        assert!(e.see(
+            1345,
+            "audit(1.000:1): op=create netns=1 netns_id=4097 res=1"
+        ));
+        assert!(!e.see(
+            1345,
+            "audit(1.000:2): op=create netns=1 netns_id=4097 res=1"
+        ));
+        assert!(e.see(
+            1351,
+            "audit(1.000:3): op=remove netns=1 netns_id=4097 res=1"
+        ));
+        assert!(e.see(
+            1341,
+            "audit(1.000:4): op=create utsns=1 utsns_id=4098 res=1"
+        ));
+        assert!(!e.done());
+        assert!(e.see(
+            1347,
+            "audit(1.000:5): op=remove utsns=1 utsns_id=4098 res=1"
+        ));
+        assert!(e.done());
+        assert_eq!(e.missing(), "");
+    }
+
+    #[test]
+    fn printer_shows_ns_records_and_their_syscalls() {
+        let mut out = Vec::new();
+        let mut p = Printer {
+            out: &mut out,
+            serials: HashSet::new(),
+        };
+        p.take(1300, "audit(1.000:1): syscall=1").unwrap();
+        p.take(1341, "audit(1.000:2): op=create").unwrap();
+        p.take(1305, "audit(1.000:2): op=x").unwrap();
+        p.take(1300, "audit(1.000:2): syscall=272").unwrap();
+        p.take(1320, "audit(1.000:2): ").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "type=UNKNOWN[1341] msg=audit(1.000:2): op=create\ntype=SYSCALL msg=audit(1.000:2): syscall=272\n"
+        );
+    }
+}

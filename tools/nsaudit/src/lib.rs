@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! nsaudit: validate and read the audit records of Linux namespaces.
+//!
+//! - [`record`]: parse audit records (netlink text and auditd log lines);
+//! - [`reference`]: check `AUDIT_NS_*` records against the reference format;
+//! - [`audit`]: the audit netlink socket (daemon role, rules, status, records);
+//! - [`nsops`]: create namespaces in child processes and read their identities;
+//! - [`validate`]: the scenarios of `nsaudit validate`;
+//! - [`demo`]: `nsaudit demo`.
+
+pub mod audit;
+pub mod demo;
+pub mod nsops;
+pub mod record;
+pub mod reference;
+pub mod validate;

@@ -1,0 +1,1812 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `nsaudit validate`: create and destroy namespaces in the guest and check every record.
+//!
+//! Each check prints `ok - <what>` or `not ok - <what>: <detail>`; the run ends with
+//! `validate: N passed, N failed`.  The evaluation of the records of a scenario is done by pure
+//! functions (`eval_*`) so that it can be tested without the kernel module.
+//!
+//! The scenarios, in order: setup (audit daemon, never-rule), load (`insmod`, op=existing
+//! records for our own namespaces), unshare and clone3 of each type alone, unshare of all six,
+//! three nested user namespaces, namespaces pinned by an fd and by a bind mount, setns into
+//! them, an exclude rule on msgtype 1345, a comm made to look like more fields, the `types`
+//! parameter, rmmod; throughout, every record must parse, follow the reference, come once and
+//! in serial order, and at the end audit must have lost none.
+
+use crate::audit::{AuditError, AuditSocket, Rule};
+use crate::nsops::{self, Hold, Method, Spawned};
+use crate::record::{format_log_line, parse_record, Record, AUDIT_SYSCALL};
+use crate::reference::{check_ns_record, is_ns_type, NsIdent, NsKind, NsRecord, Op};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Display;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The namespaces of the validator, by kind.
+pub type Own = BTreeMap<NsKind, NsIdent>;
+
+/// The backlog limit the validator sets.
+pub const BACKLOG_LIMIT: u32 = 8192;
+/// The comm of the injection scenario: space, quote, `=`, 14 bytes (the kernel keeps 15).
+pub const INJECTION_COMM: &str = "x \"=type=AVC m";
+
+/// What the validator is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The module to load and unload.
+    pub module: PathBuf,
+    /// Write every record received to this file, in auditd's log format.
+    pub log: Option<PathBuf>,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub what: String,
+    pub result: Result<(), String>,
+}
+
+fn check(what: impl Into<String>, ok: bool, detail: impl FnOnce() -> String) -> Check {
+    Check {
+        what: what.into(),
+        result: if ok { Ok(()) } else { Err(detail()) },
+    }
+}
+
+/// Prints checks and counts them.
+pub struct Tap<W: Write> {
+    out: W,
+    pub passed: usize,
+    pub failed: usize,
+}
+
+impl<W: Write> Tap<W> {
+    pub fn new(out: W) -> Self {
+        Tap {
+            out,
+            passed: 0,
+            failed: 0,
+        }
+    }
+
+    /// Prints and counts one check; returns whether it passed.
+    pub fn check(&mut self, ok: bool, what: &str, detail: impl Display) -> bool {
+        let line = if ok {
+            self.passed += 1;
+            format!("ok - {what}")
+        } else {
+            self.failed += 1;
+            format!("not ok - {what}: {detail}")
+        };
+        let _ = writeln!(self.out, "{line}");
+        let _ = self.out.flush();
+        ok
+    }
+
+    /// Prints and counts checks.
+    pub fn report(&mut self, checks: Vec<Check>) -> bool {
+        let mut all = true;
+        for c in checks {
+            all &= match &c.result {
+                Ok(()) => self.check(true, &c.what, ""),
+                Err(d) => self.check(false, &c.what, d),
+            };
+        }
+        all
+    }
+
+    /// Prints a line that is not a check.
+    pub fn note(&mut self, msg: impl Display) {
+        let _ = writeln!(self.out, "# {msg}");
+        let _ = self.out.flush();
+    }
+
+    /// `validate: N passed, N failed`.
+    pub fn summary(&self) -> String {
+        format!("validate: {} passed, {} failed", self.passed, self.failed)
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+/// A record as received, parsed and checked when it could be.
+#[derive(Debug, Clone)]
+pub struct Got {
+    pub ty: u16,
+    pub text: String,
+    /// The parsed record, [`None`] if the text does not parse.
+    pub rec: Option<Record>,
+    /// For `AUDIT_NS_*` types: the record if it follows the reference.
+    pub ns: Option<NsRecord>,
+}
+
+impl Got {
+    /// Parses and checks a received record; the second value says what is wrong with it, for
+    /// `AUDIT_NS_*` and `SYSCALL` records (other records need not parse).
+    pub fn new(ty: u16, text: String) -> (Got, Option<String>) {
+        let line = || format_log_line(ty, &text);
+        let mut problem = None;
+        let rec = match parse_record(ty, &text) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                if is_ns_type(ty) || ty == AUDIT_SYSCALL {
+                    problem = Some(format!("does not parse ({e}): {}", line()));
+                }
+                None
+            }
+        };
+        let ns = match &rec {
+            Some(r) if is_ns_type(ty) => match check_ns_record(r) {
+                Ok(ns) => Some(ns),
+                Err(errs) => {
+                    problem = Some(format!(
+                        "breaks the reference ({}): {}",
+                        errs.join("; "),
+                        line()
+                    ));
+                    None
+                }
+            },
+            _ => None,
+        };
+        (Got { ty, text, rec, ns }, problem)
+    }
+
+    /// The log line of the record.
+    pub fn log_line(&self) -> String {
+        format_log_line(self.ty, &self.text)
+    }
+}
+
+/// How much older than the newest event a new event may be when it arrives after it.
+pub const REORDER_TOLERANCE_MS: u64 = 1000;
+
+/// The order and uniqueness of the records of the whole run: an event's records share one
+/// stamp; a new event's serial is greater than every serial before it (records of an event may
+/// be interleaved with those of a later one, e.g. a SYSCALL record comes at the end of its system
+/// call); no record arrives twice; no namespace is created (`op=create`) or removed twice.
+///
+/// Audit takes the serial when it starts a record and queues the record when it ends it, so two
+/// records built at the same time on two CPUs (a worker's DEL and another task's record) may
+/// arrive in either order: a new event that is at most [`REORDER_TOLERANCE_MS`] older than the
+/// newest one is counted in `reordered`, not reported.
+#[derive(Debug, Default)]
+pub struct Stream {
+    /// The greatest serial so far and its stamp.
+    max: Option<(u64, (u64, u32))>,
+    stamps: HashMap<u64, (u64, u32)>,
+    seen: HashSet<(u16, String)>,
+    lifecycle: HashMap<(NsKind, u64, bool), usize>,
+    /// New events that arrived after a later one, within the tolerance.
+    pub reordered: usize,
+}
+
+fn stamp_ms(s: (u64, u32)) -> u64 {
+    s.0.saturating_mul(1000).saturating_add(u64::from(s.1))
+}
+
+impl Stream {
+    /// Takes the next record in arrival order; returns what is wrong.
+    pub fn observe(&mut self, got: &Got) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.seen.insert((got.ty, got.text.clone())) {
+            problems.push(format!("arrived twice: {}", got.log_line()));
+        }
+        let Some(rec) = &got.rec else {
+            return problems;
+        };
+        let stamp = (rec.sec, rec.msec);
+        match self.stamps.get(&rec.serial) {
+            Some(s) if *s != stamp => problems.push(format!(
+                "serial {} with two stamps {}.{:03} and {}.{:03}: {}",
+                rec.serial,
+                s.0,
+                s.1,
+                stamp.0,
+                stamp.1,
+                got.log_line()
+            )),
+            Some(_) => {}
+            None => {
+                if let Some((max, max_stamp)) = self.max.filter(|m| rec.serial < m.0) {
+                    if stamp_ms(max_stamp).saturating_sub(stamp_ms(stamp)) > REORDER_TOLERANCE_MS {
+                        problems.push(format!(
+                            "event {} arrived after event {max}: {}",
+                            rec.serial,
+                            got.log_line()
+                        ));
+                    } else {
+                        self.reordered += 1;
+                    }
+                }
+                self.stamps.insert(rec.serial, stamp);
+            }
+        }
+        if self.max.is_none_or(|m| rec.serial > m.0) {
+            self.max = Some((rec.serial, stamp));
+        }
+        if let Some(ns) = &got.ns {
+            if ns.op != Op::Existing {
+                let n = self
+                    .lifecycle
+                    .entry((ns.kind, ns.ns.id, ns.init))
+                    .or_default();
+                *n += 1;
+                if *n == 2 {
+                    problems.push(format!(
+                        "{} {}ns_id={} a second time: {}",
+                        if ns.init { "created" } else { "removed" },
+                        ns.kind.name(),
+                        ns.ns.id,
+                        got.log_line()
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}
+
+fn upper(k: NsKind) -> String {
+    k.name().to_uppercase()
+}
+
+/// The `AUDIT_NS_*` records among `got` that follow the reference.
+fn ns_of(got: &[Got]) -> impl Iterator<Item = &NsRecord> {
+    got.iter().filter_map(|g| g.ns.as_ref())
+}
+
+/// The SYSCALL record of event `serial`.
+fn syscall_of(got: &[Got], serial: u64) -> Option<&Record> {
+    got.iter()
+        .filter_map(|g| g.rec.as_ref())
+        .find(|r| r.ty == AUDIT_SYSCALL && r.serial == serial)
+}
+
+fn short(recs: &[&NsRecord]) -> String {
+    let v: Vec<String> = recs
+        .iter()
+        .map(|r| {
+            format!(
+                "{}{}(op={} pid={} {}ns={} id={} serial={})",
+                if r.init { "INIT_" } else { "DEL_" },
+                upper(r.kind),
+                r.op.name(),
+                r.pid,
+                r.kind.name(),
+                r.ns.inum,
+                r.ns.id,
+                r.serial
+            )
+        })
+        .collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// Scenario a: the records written while the module loads.
+pub fn eval_load(got: &[Got], own: &Own) -> Vec<Check> {
+    let mut out = Vec::new();
+    for k in NsKind::ALL {
+        let want = own.get(&k).copied();
+        let mine: Vec<&NsRecord> = ns_of(got)
+            .filter(|r| r.kind == k && r.init && Some(r.ns) == want)
+            .collect();
+        let any = ns_of(got).any(|r| r.kind == k && r.init && r.op == Op::Existing);
+        out.push(check(
+            format!(
+                "load: one INIT_{} op=existing for our own {} namespace",
+                upper(k),
+                k.name()
+            ),
+            any && mine.len() == 1 && mine[0].op == Op::Existing,
+            || format!("ours is {want:?}, got {}", short(&mine)),
+        ));
+    }
+    let other: Vec<&NsRecord> = ns_of(got)
+        .filter(|r| !(r.init && r.op == Op::Existing))
+        .collect();
+    out.push(check(
+        "load: only op=existing INIT records while loading",
+        other.is_empty(),
+        || short(&other),
+    ));
+    out
+}
+
+/// Scenarios b, c, d, i: the INIT records of namespaces of `kinds` created by `child` with
+/// `method`, derived from `own`.
+pub fn eval_create(
+    label: &str,
+    got: &[Got],
+    kinds: &[NsKind],
+    child: &Spawned,
+    own: &Own,
+    method: Method,
+) -> Vec<Check> {
+    let mut out = Vec::new();
+    let nr = method.syscall_nr();
+    let mut serials = HashSet::new();
+    for &k in kinds {
+        let t = upper(k);
+        let want = child.ns.get(&k).copied();
+        let inits: Vec<&NsRecord> = ns_of(got).filter(|r| r.kind == k && r.init).collect();
+        let ok = inits.len() == 1 && Some(inits[0].ns) == want && inits[0].op == Op::Create;
+        out.push(check(
+            format!("{label}: exactly one INIT_{t}, op=create, with the inode and NS_GET_ID the child sees"),
+            ok,
+            || format!("child sees {want:?}, got {}", short(&inits)),
+        ));
+        let Some(r) = inits.first().filter(|_| ok) else {
+            continue;
+        };
+        let origin = own.get(&k).copied();
+        out.push(check(
+            format!(
+                "{label}: INIT_{t} old_{}ns is the namespace it was made from",
+                k.name()
+            ),
+            r.old == origin && origin.is_some(),
+            || format!("want {origin:?}, got {:?}", r.old),
+        ));
+        out.push(check(
+            format!("{label}: INIT_{t} names the child as subject (pid, comm)"),
+            i64::from(r.pid) == i64::from(child.actor) && r.comm == child.comm,
+            || {
+                format!(
+                    "pid={} comm={:?}, the child is {} {:?}",
+                    r.pid,
+                    String::from_utf8_lossy(&r.comm),
+                    child.actor,
+                    String::from_utf8_lossy(&child.comm)
+                )
+            },
+        ));
+        let sc = syscall_of(got, r.serial);
+        let bound = sc.is_some_and(|s| {
+            s.get("syscall") == Some(nr.to_string().as_str())
+                && s.get("pid") == Some(child.actor.to_string().as_str())
+        });
+        out.push(check(
+            format!("{label}: INIT_{t} shares its serial with the SYSCALL record (syscall={nr}) of the child"),
+            bound,
+            || match sc {
+                Some(s) => format!("serial {}: {}", r.serial, s.to_log_line()),
+                None => format!("no SYSCALL record with serial {}", r.serial),
+            },
+        ));
+        serials.insert(r.serial);
+    }
+    let others: Vec<&NsRecord> = ns_of(got)
+        .filter(|r| r.init && !kinds.contains(&r.kind))
+        .collect();
+    out.push(check(
+        format!("{label}: no INIT record of another type"),
+        others.is_empty(),
+        || short(&others),
+    ));
+    if kinds.len() > 1 {
+        out.push(check(
+            format!("{label}: the {} INIT records are one event", kinds.len()),
+            serials.len() == 1,
+            || format!("serials {serials:?}"),
+        ));
+    }
+    out
+}
+
+/// The DEL records of the namespaces `ids`; a DEL's subject must be the kernel or one of
+/// `tasks`.
+pub fn eval_dels(label: &str, got: &[Got], ids: &[(NsKind, NsIdent)], tasks: &[i32]) -> Vec<Check> {
+    let mut out = Vec::new();
+    for &(k, id) in ids {
+        let t = upper(k);
+        let dels: Vec<&NsRecord> = ns_of(got)
+            .filter(|r| r.kind == k && !r.init && r.ns.id == id.id)
+            .collect();
+        let ok = dels.len() == 1 && dels[0].ns == id;
+        out.push(check(
+            format!("{label}: exactly one DEL_{t} with the ids of the namespace"),
+            ok,
+            || format!("want {id:?}, got {}", short(&dels)),
+        ));
+        if let Some(r) = dels.first().filter(|_| ok) {
+            out.push(check(
+                format!("{label}: DEL_{t} names the kernel or the task that let go"),
+                r.is_kernel_subject() || tasks.iter().any(|&p| i64::from(p) == i64::from(r.pid)),
+                || format!("subject {}, tasks {tasks:?}", r.subject),
+            ));
+        }
+    }
+    out
+}
+
+/// Scenario e: user namespaces `levels` (creator pid, identity), each made in the one before,
+/// the first in `own`.
+pub fn eval_nested(got: &[Got], levels: &[(i32, NsIdent)], own: &Own) -> Vec<Check> {
+    let mut out = Vec::new();
+    let mut parent = own.get(&NsKind::User).copied();
+    for (i, &(pid, id)) in levels.iter().enumerate() {
+        let inits: Vec<&NsRecord> = ns_of(got)
+            .filter(|r| r.kind == NsKind::User && r.init && r.ns == id)
+            .collect();
+        out.push(check(
+            format!(
+                "nested userns: level {} has one INIT_USER with old_userns = level {i}",
+                i + 1
+            ),
+            inits.len() == 1
+                && inits[0].op == Op::Create
+                && inits[0].old == parent
+                && i64::from(inits[0].pid) == i64::from(pid),
+            || format!("want pid {pid}, old {parent:?}, got {}", short(&inits)),
+        ));
+        parent = Some(id);
+    }
+    let ours: Vec<NsIdent> = levels.iter().map(|l| l.1).collect();
+    let strays: Vec<&NsRecord> = ns_of(got)
+        .filter(|r| r.init && !ours.contains(&r.ns))
+        .collect();
+    out.push(check(
+        "nested userns: no other INIT record",
+        strays.is_empty(),
+        || short(&strays),
+    ));
+    out
+}
+
+/// That `got` has none of the records `bad` picks.
+pub fn eval_none(what: &str, got: &[Got], bad: impl Fn(&Got) -> bool) -> Check {
+    let found: Vec<String> = got.iter().filter(|g| bad(g)).map(Got::log_line).collect();
+    check(what, found.is_empty(), || found.join(" | "))
+}
+
+/// Whether `got` has a record of `kind`, INIT or DEL, for the namespace with id `id`.
+pub fn has_ns(got: &[Got], kind: NsKind, init: bool, id: u64) -> bool {
+    ns_of(got).any(|r| r.kind == kind && r.init == init && r.ns.id == id)
+}
+
+/// Runs `insmod`/`rmmod`; the error is what it printed.
+fn run_cmd(prog: &str, args: &[&str]) -> Result<(), String> {
+    match Command::new(prog).args(args).output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!(
+            "{prog} {}: {}: {}",
+            args.join(" "),
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(e) => Err(format!("cannot run {prog}: {e}")),
+    }
+}
+
+/// Whether the module is loaded.
+pub fn module_loaded() -> bool {
+    Path::new("/sys/module/ns_audit").exists()
+}
+
+struct Validator<W: Write> {
+    sock: AuditSocket,
+    tap: Tap<W>,
+    opts: Options,
+    log: Option<BufWriter<File>>,
+    stream: Stream,
+    /// What is wrong with the records received since the last [`Validator::flush`].
+    problems: Vec<String>,
+    own: Own,
+    dev: (u32, u32),
+}
+
+impl<W: Write> Validator<W> {
+    /// Takes one received record: logs it, checks it, keeps the problems.
+    fn ingest(&mut self, ty: u16, text: String) -> Got {
+        let (got, problem) = Got::new(ty, text);
+        if let Some(f) = &mut self.log {
+            if writeln!(f, "{}", got.log_line()).is_err() {
+                self.problems.push("cannot write the log".into());
+                self.log = None;
+            }
+        }
+        self.problems.extend(problem);
+        self.problems.extend(self.stream.observe(&got));
+        if let Some(ns) = &got.ns {
+            if ns.dev != self.dev {
+                self.problems.push(format!(
+                    "dev={:02x}:{:02x}, but /proc/self/ns/net is on {:02x}:{:02x}: {}",
+                    ns.dev.0,
+                    ns.dev.1,
+                    self.dev.0,
+                    self.dev.1,
+                    got.log_line()
+                ));
+            }
+        }
+        got
+    }
+
+    /// Receives records for at least `min` and until `done` holds for them, at most `max`.
+    fn collect(&mut self, min: Duration, max: Duration, done: impl Fn(&[Got]) -> bool) -> Vec<Got> {
+        let start = Instant::now();
+        let mut got = Vec::new();
+        loop {
+            let elapsed = start.elapsed();
+            let finished = done(&got);
+            if elapsed >= max || (finished && elapsed >= min) {
+                break;
+            }
+            let until = if finished { min } else { max };
+            match self.sock.recv_records(until.saturating_sub(elapsed)) {
+                Ok(recs) => {
+                    for (ty, text) in recs {
+                        let g = self.ingest(ty, text);
+                        got.push(g);
+                    }
+                }
+                Err(AuditError::Overrun) => self.problems.push(AuditError::Overrun.to_string()),
+                Err(e) => {
+                    self.problems.push(e.to_string());
+                    break;
+                }
+            }
+        }
+        if let Some(f) = &mut self.log {
+            let _ = f.flush();
+        }
+        got
+    }
+
+    /// Just waits and receives for `d`.
+    fn settle(&mut self, d: Duration) -> Vec<Got> {
+        self.collect(d, d, |_| true)
+    }
+
+    /// One check for the records received since the last flush.
+    fn flush(&mut self, label: &str) {
+        let problems = std::mem::take(&mut self.problems);
+        let n = problems.len();
+        let mut detail: Vec<String> = problems.into_iter().take(5).collect();
+        if n > 5 {
+            detail.push(format!("and {} more", n - 5));
+        }
+        self.tap.check(
+            n == 0,
+            &format!(
+                "{label}: every record parses, follows the reference, comes once and in order"
+            ),
+            detail.join(" || "),
+        );
+    }
+
+    fn spawn(
+        &mut self,
+        label: &str,
+        kinds: &[NsKind],
+        method: Method,
+        comm: Option<&str>,
+        hold: Hold,
+    ) -> Option<nsops::Child> {
+        match nsops::spawn(kinds, method, comm, hold) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.tap.check(
+                    false,
+                    &format!("{label}: create the namespaces in a child"),
+                    e,
+                );
+                None
+            }
+        }
+    }
+
+    fn release(&mut self, label: &str, child: &mut nsops::Child) {
+        if let Err(e) = child.release() {
+            self.tap
+                .check(false, &format!("{label}: the child exits cleanly"), e);
+        }
+    }
+
+    /// Waits for the DEL records of `ids`.
+    fn wait_dels(&mut self, ids: &[(NsKind, NsIdent)]) -> Vec<Got> {
+        let ids = ids.to_vec();
+        self.collect(
+            Duration::from_millis(300),
+            Duration::from_secs(10),
+            move |g| ids.iter().all(|&(k, id)| has_ns(g, k, false, id.id)),
+        )
+    }
+
+    fn insmod(&mut self, params: &[&str]) -> Result<(), String> {
+        let module = self.opts.module.to_string_lossy().into_owned();
+        let mut args = vec![module.as_str()];
+        args.extend_from_slice(params);
+        run_cmd("insmod", &args)
+    }
+
+    /// a: load the module; op=existing records for our own namespaces.
+    fn scenario_load(&mut self) {
+        if module_loaded() {
+            self.tap
+                .note("ns_audit is loaded already: unloading it first");
+            if let Err(e) = run_cmd("rmmod", &["ns_audit"]) {
+                self.tap
+                    .check(false, "load: rmmod the module loaded before", e);
+            }
+            self.settle(Duration::from_millis(500));
+            self.flush("before load");
+        }
+        let loaded = self.insmod(&[]);
+        let ok = loaded.is_ok();
+        self.tap.check(
+            ok,
+            &format!("load: insmod {}", self.opts.module.display()),
+            loaded.err().unwrap_or_default(),
+        );
+        if !ok {
+            return;
+        }
+        let own = self.own.clone();
+        let got = self.collect(Duration::from_secs(1), Duration::from_secs(5), move |g| {
+            own.iter()
+                .all(|(k, id)| ns_of(g).any(|r| r.kind == *k && r.init && r.ns == *id))
+        });
+        let checks = eval_load(&got, &self.own);
+        self.tap.report(checks);
+        self.flush("load");
+    }
+
+    /// b, c, d, i: create the namespaces of `kinds` in a child and check INIT and DEL.
+    fn scenario_create(
+        &mut self,
+        label: &str,
+        kinds: &[NsKind],
+        method: Method,
+        comm: Option<&str>,
+    ) -> Option<(Vec<Got>, Spawned)> {
+        let mut child = self.spawn(label, kinds, method, comm, Hold::UntilReleased)?;
+        let info = child.info.clone();
+        let want: Vec<(NsKind, u64)> = kinds
+            .iter()
+            .filter_map(|k| info.ns.get(k).map(|i| (*k, i.id)))
+            .collect();
+        let actor = info.actor.to_string();
+        let mut got = self.collect(
+            Duration::from_millis(200),
+            Duration::from_secs(5),
+            move |g| {
+                want.iter().all(|&(k, id)| has_ns(g, k, true, id))
+                    && g.iter()
+                        .filter_map(|x| x.rec.as_ref())
+                        .any(|r| r.ty == AUDIT_SYSCALL && r.get("pid") == Some(actor.as_str()))
+            },
+        );
+        self.release(label, &mut child);
+        let ids: Vec<(NsKind, NsIdent)> = kinds
+            .iter()
+            .filter_map(|k| info.ns.get(k).map(|i| (*k, *i)))
+            .collect();
+        let dels = self.wait_dels(&ids);
+        got.extend(dels);
+        let checks = eval_create(label, &got, kinds, &info, &self.own, method);
+        self.tap.report(checks);
+        let checks = eval_dels(label, &got, &ids, &[info.actor, info.holder]);
+        self.tap.report(checks);
+        self.flush(label);
+        Some((got, info))
+    }
+
+    /// e: three nested user namespaces.
+    fn scenario_nested(&mut self) {
+        let label = "nested userns";
+        let mut nested = match nsops::nested_userns(3, Hold::UntilReleased) {
+            Ok(n) => n,
+            Err(e) => {
+                self.tap
+                    .check(false, &format!("{label}: create three levels"), e);
+                return;
+            }
+        };
+        let levels = nested.levels.clone();
+        let ids: Vec<u64> = levels.iter().map(|l| l.1.id).collect();
+        let mut got = self.collect(
+            Duration::from_millis(200),
+            Duration::from_secs(5),
+            move |g| ids.iter().all(|&id| has_ns(g, NsKind::User, true, id)),
+        );
+        if let Err(e) = nested.release() {
+            self.tap
+                .check(false, &format!("{label}: the children exit cleanly"), e);
+        }
+        let del_ids: Vec<(NsKind, NsIdent)> = levels.iter().map(|l| (NsKind::User, l.1)).collect();
+        got.extend(self.wait_dels(&del_ids));
+        let checks = eval_nested(&got, &levels, &self.own);
+        self.tap.report(checks);
+        let pids: Vec<i32> = levels.iter().map(|l| l.0).collect();
+        let checks = eval_dels(label, &got, &del_ids, &pids);
+        self.tap.report(checks);
+        self.flush(label);
+    }
+
+    /// f and g: namespaces kept alive by an fd and by a bind mount; setns into them.
+    fn scenario_pinned(&mut self) {
+        let label = "pinned";
+        let kinds = [NsKind::Net, NsKind::Uts];
+        let Some(mut child) = self.spawn(label, &kinds, Method::Unshare, None, Hold::UntilReleased)
+        else {
+            return;
+        };
+        let info = child.info.clone();
+        let (Some(&net), Some(&uts)) = (info.ns.get(&NsKind::Net), info.ns.get(&NsKind::Uts))
+        else {
+            self.tap.check(
+                false,
+                &format!("{label}: the child reports its namespaces"),
+                "missing",
+            );
+            return;
+        };
+        self.collect(
+            Duration::from_millis(200),
+            Duration::from_secs(5),
+            move |g| has_ns(g, NsKind::Net, true, net.id) && has_ns(g, NsKind::Uts, true, uts.id),
+        );
+        let fd = File::open(format!("/proc/{}/ns/net", info.actor));
+        let target = std::env::temp_dir().join(format!("nsaudit-uts-{}", std::process::id()));
+        let bound = File::create(&target)
+            .map_err(|e| format!("create {}: {e}", target.display()))
+            .and_then(|_| {
+                nsops::bind_mount(Path::new(&format!("/proc/{}/ns/uts", info.actor)), &target)
+                    .map_err(|e| e.to_string())
+            });
+        let fd_ok = fd.is_ok();
+        self.tap.check(
+            fd_ok,
+            "pinned: open /proc/CHILD/ns/net",
+            fd.as_ref().err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+        let bind_ok = bound.is_ok();
+        self.tap.check(
+            bind_ok,
+            "pinned: bind-mount /proc/CHILD/ns/uts on a file",
+            bound.err().unwrap_or_default(),
+        );
+        self.release(label, &mut child);
+        let early = self.settle(Duration::from_millis(1500));
+        if fd_ok {
+            self.tap.report(vec![eval_none(
+                "pinned: no DEL_NET while an fd holds the network namespace",
+                &early,
+                |g| {
+                    g.ns.as_ref()
+                        .is_some_and(|r| !r.init && r.kind == NsKind::Net && r.ns.id == net.id)
+                },
+            )]);
+        }
+        if bind_ok {
+            self.tap.report(vec![eval_none(
+                "pinned: no DEL_UTS while a bind mount holds the UTS namespace",
+                &early,
+                |g| {
+                    g.ns.as_ref()
+                        .is_some_and(|r| !r.init && r.kind == NsKind::Uts && r.ns.id == uts.id)
+                },
+            )]);
+        }
+
+        // g: setns(2) into the pinned namespaces creates and removes nothing.
+        let mut entered = Vec::new();
+        if let Ok(f) = &fd {
+            entered.push((format!("/proc/self/fd/{}", f.as_raw_fd()), NsKind::Net));
+        }
+        if bind_ok {
+            entered.push((target.to_string_lossy().into_owned(), NsKind::Uts));
+        }
+        for (path, kind) in &entered {
+            let r = nsops::setns_in_child(Path::new(path), *kind);
+            self.tap.check(
+                r.is_ok(),
+                &format!("setns: a child enters the pinned {} namespace", kind.name()),
+                r.err().map(|e| e.to_string()).unwrap_or_default(),
+            );
+        }
+        if !entered.is_empty() {
+            let after = self.settle(Duration::from_millis(1000));
+            self.tap.report(vec![eval_none(
+                "setns: entering existing namespaces writes no INIT and no DEL",
+                &after,
+                |g| g.ns.is_some() || is_ns_type(g.ty),
+            )]);
+        }
+        self.flush("pinned and setns");
+
+        if let Ok(f) = fd {
+            drop(f);
+            let got = self.wait_dels(&[(NsKind::Net, net)]);
+            let me = std::process::id() as i32;
+            self.tap.report(eval_dels(
+                "pinned by an fd, after close",
+                &got,
+                &[(NsKind::Net, net)],
+                &[me, info.actor],
+            ));
+            if bind_ok {
+                self.tap.report(vec![eval_none(
+                    "pinned: still no DEL_UTS while the bind mount holds it",
+                    &got,
+                    |g| {
+                        g.ns.as_ref()
+                            .is_some_and(|r| !r.init && r.kind == NsKind::Uts && r.ns.id == uts.id)
+                    },
+                )]);
+            }
+        } else {
+            // Nothing holds it: it goes away with the child.
+            self.wait_dels(&[(NsKind::Net, net)]);
+        }
+        if bind_ok {
+            let un = nsops::unmount(&target);
+            let un_ok = un.is_ok();
+            self.tap.check(
+                un_ok,
+                "pinned: umount the bind mount",
+                un.err().map(|e| e.to_string()).unwrap_or_default(),
+            );
+            let got = self.wait_dels(&[(NsKind::Uts, uts)]);
+            let me = std::process::id() as i32;
+            self.tap.report(eval_dels(
+                "pinned by a bind mount, after umount",
+                &got,
+                &[(NsKind::Uts, uts)],
+                &[me, info.actor],
+            ));
+        } else {
+            self.wait_dels(&[(NsKind::Uts, uts)]);
+        }
+        let _ = std::fs::remove_file(&target);
+        self.flush("pinned, released");
+    }
+
+    /// h: an exclude rule on msgtype 1345 drops INIT_NET, not DEL_NET.
+    fn scenario_exclude(&mut self) {
+        let label = "exclude";
+        let rule = Rule::ExcludeMsgtype(NsKind::Net.init_type());
+        let added = self.sock.add_rule(&rule);
+        let ok = added.is_ok();
+        self.tap.check(
+            ok,
+            "exclude: add -a always,exclude -F msgtype=1345",
+            added.err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+        if !ok {
+            return;
+        }
+        if let Some(mut child) = self.spawn(
+            label,
+            &[NsKind::Net],
+            Method::Unshare,
+            None,
+            Hold::UntilReleased,
+        ) {
+            let info = child.info.clone();
+            let got = self.settle(Duration::from_millis(1000));
+            self.tap.report(vec![eval_none(
+                "exclude: no INIT_NET while msgtype=1345 is excluded",
+                &got,
+                |g| g.ty == NsKind::Net.init_type(),
+            )]);
+            self.release(label, &mut child);
+            if let Some(&net) = info.ns.get(&NsKind::Net) {
+                let got = self.wait_dels(&[(NsKind::Net, net)]);
+                self.tap
+                    .report(eval_dels(label, &got, &[(NsKind::Net, net)], &[info.actor]));
+            }
+        }
+        let deleted = self.sock.del_rule(&rule);
+        let del_ok = deleted.is_ok();
+        self.tap.check(
+            del_ok,
+            "exclude: delete the rule",
+            deleted.err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+        if del_ok {
+            if let Some(child) = self.spawn(
+                label,
+                &[NsKind::Net],
+                Method::Unshare,
+                None,
+                Hold::ExitAtOnce,
+            ) {
+                let info = child.info.clone();
+                if let Some(&net) = info.ns.get(&NsKind::Net) {
+                    let got = self.collect(
+                        Duration::from_millis(300),
+                        Duration::from_secs(10),
+                        move |g| {
+                            has_ns(g, NsKind::Net, true, net.id)
+                                && has_ns(g, NsKind::Net, false, net.id)
+                        },
+                    );
+                    self.tap.check(
+                        has_ns(&got, NsKind::Net, true, net.id),
+                        "exclude: INIT_NET comes again once the rule is gone",
+                        "no INIT_NET",
+                    );
+                }
+            }
+        }
+        self.flush(label);
+    }
+
+    /// i: a comm made to look like more fields.
+    fn scenario_comm(&mut self) {
+        let label = "comm injection";
+        let Some((got, info)) =
+            self.scenario_create(label, &[NsKind::Uts], Method::Unshare, Some(INJECTION_COMM))
+        else {
+            return;
+        };
+        let init = got.iter().find(|g| {
+            g.ty == NsKind::Uts.init_type()
+                && g.ns
+                    .as_ref()
+                    .is_some_and(|r| Some(r.ns) == info.ns.get(&NsKind::Uts).copied())
+        });
+        let fields_ok = init.and_then(|g| g.rec.as_ref()).is_some_and(|r| {
+            let keys = r.keys();
+            !keys.contains(&"type")
+                && !keys.contains(&"msg")
+                && r.get("comm").is_some_and(|c| !c.starts_with('"'))
+        });
+        self.tap.check(
+            fields_ok,
+            "comm injection: comm is hex-encoded and adds no field",
+            init.map(Got::log_line)
+                .unwrap_or_else(|| "no INIT_UTS record".into()),
+        );
+        let decoded = init.and_then(|g| g.ns.as_ref()).map(|r| r.comm.clone());
+        self.tap.check(
+            decoded.as_deref() == Some(info.comm.as_slice())
+                && info.comm == INJECTION_COMM.as_bytes(),
+            "comm injection: comm decodes to the bytes of /proc/PID/comm",
+            format!(
+                "record {:?}, /proc {:?}",
+                decoded.map(|d| String::from_utf8_lossy(&d).into_owned()),
+                String::from_utf8_lossy(&info.comm)
+            ),
+        );
+    }
+
+    /// The `types` module parameter: bad values fail, 0x20 logs network namespaces only.
+    fn scenario_types(&mut self) {
+        let label = "types";
+        if let Err(e) = run_cmd("rmmod", &["ns_audit"]) {
+            self.tap.check(false, "types: rmmod ns_audit", e);
+            return;
+        }
+        self.settle(Duration::from_millis(300));
+        for bad in ["types=0", "types=64", "types=0x80000000"] {
+            let r = self.insmod(&[bad]);
+            let failed = r.is_err();
+            self.tap.check(
+                failed,
+                &format!("types: insmod {bad} fails"),
+                "insmod succeeded",
+            );
+            if !failed {
+                let _ = run_cmd("rmmod", &["ns_audit"]);
+            }
+        }
+        let got = self.settle(Duration::from_millis(500));
+        self.tap.report(vec![eval_none(
+            "types: failed loads write no record",
+            &got,
+            |g| is_ns_type(g.ty),
+        )]);
+        let r = self.insmod(&["types=0x20"]);
+        let ok = r.is_ok();
+        self.tap
+            .check(ok, "types: insmod types=0x20", r.err().unwrap_or_default());
+        if !ok {
+            return;
+        }
+        let got = self.collect(Duration::from_secs(1), Duration::from_secs(5), |g| {
+            ns_of(g).any(|r| r.kind == NsKind::Net)
+        });
+        let kinds: HashSet<NsKind> = ns_of(&got).map(|r| r.kind).collect();
+        self.tap.check(
+            kinds == HashSet::from([NsKind::Net]),
+            "types: types=0x20 reports existing network namespaces only",
+            format!("{kinds:?}"),
+        );
+        if let Some(child) = self.spawn(
+            label,
+            &[NsKind::Net, NsKind::Uts],
+            Method::Unshare,
+            None,
+            Hold::ExitAtOnce,
+        ) {
+            if let Some(&net) = child.info.ns.get(&NsKind::Net) {
+                let got = self.collect(
+                    Duration::from_millis(500),
+                    Duration::from_secs(10),
+                    move |g| {
+                        has_ns(g, NsKind::Net, true, net.id)
+                            && has_ns(g, NsKind::Net, false, net.id)
+                    },
+                );
+                let kinds: Vec<(NsKind, bool)> = ns_of(&got).map(|r| (r.kind, r.init)).collect();
+                self.tap.check(
+                    kinds == [(NsKind::Net, true), (NsKind::Net, false)],
+                    "types: unshare of net and uts logs INIT_NET and DEL_NET only",
+                    format!("{kinds:?}"),
+                );
+            }
+        }
+        self.flush(label);
+    }
+
+    /// j: after rmmod nothing is logged.
+    fn scenario_rmmod(&mut self) {
+        let r = run_cmd("rmmod", &["ns_audit"]);
+        let ok = r.is_ok();
+        self.tap
+            .check(ok, "rmmod: rmmod ns_audit", r.err().unwrap_or_default());
+        let mut got = self.settle(Duration::from_millis(300));
+        if ok {
+            for k in NsKind::ALL {
+                self.spawn("rmmod", &[k], Method::Unshare, None, Hold::ExitAtOnce);
+            }
+            self.spawn(
+                "rmmod",
+                &NsKind::ALL,
+                Method::Clone3,
+                None,
+                Hold::ExitAtOnce,
+            );
+            got.extend(self.settle(Duration::from_secs(2)));
+            self.tap.report(vec![eval_none(
+                "rmmod: no AUDIT_NS_* record once the module is gone",
+                &got,
+                |g| is_ns_type(g.ty),
+            )]);
+        }
+        self.flush("rmmod");
+    }
+
+    fn setup(&mut self) -> bool {
+        let r = self.sock.become_daemon(BACKLOG_LIMIT);
+        let ok = r.is_ok();
+        self.tap.check(
+            ok,
+            "setup: become the audit daemon (backlog_limit 8192)",
+            r.err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+        if !ok {
+            return false;
+        }
+        let r = self.sock.add_rule(&Rule::never_kexec_load());
+        let ok = r.is_ok();
+        self.tap.check(
+            ok,
+            "setup: load -a never,exit -F arch=b64 -S kexec_load",
+            r.err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+        if !ok {
+            return false;
+        }
+        match self.sock.status() {
+            Ok(s) => self.tap.check(
+                s.pid == std::process::id() && s.enabled == 1 && s.backlog_limit == BACKLOG_LIMIT,
+                "setup: audit status shows us as the daemon",
+                format!("{s:?}"),
+            ),
+            Err(e) => self.tap.check(false, "setup: audit status", e),
+        };
+        match (nsops::ns_idents(None, false), nsops::nsfs_dev()) {
+            (Ok(own), Ok(dev)) => {
+                let ids: Vec<String> = own
+                    .iter()
+                    .map(|(k, i)| format!("{}ns={} id={}", k.name(), i.inum, i.id))
+                    .collect();
+                self.tap.note(format!(
+                    "our namespaces: {}; nsfs dev {:02x}:{:02x}",
+                    ids.join(" "),
+                    dev.0,
+                    dev.1
+                ));
+                self.own = own;
+                self.dev = dev;
+                true
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                self.tap.check(false, "setup: read our own namespaces", e);
+                false
+            }
+        }
+    }
+
+    fn teardown(&mut self) {
+        if self.stream.reordered > 0 {
+            self.tap.note(format!(
+                "{} events arrived after a later one, within {REORDER_TOLERANCE_MS} ms (built at the same time on two CPUs)",
+                self.stream.reordered
+            ));
+        }
+        match self.sock.status() {
+            Ok(s) => self.tap.check(
+                s.lost == 0,
+                "end: audit lost no record",
+                format!("lost={}", s.lost),
+            ),
+            Err(e) => self.tap.check(false, "end: audit status", e),
+        };
+        self.settle(Duration::from_millis(200));
+        self.flush("end");
+        let r = self.sock.del_rule(&Rule::never_kexec_load());
+        self.tap.check(
+            r.is_ok(),
+            "end: delete the never rule",
+            r.err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+        // Its CONFIG_CHANGE record, for the log.
+        self.settle(Duration::from_millis(200));
+        let r = self.sock.release_daemon();
+        self.tap.check(
+            r.is_ok(),
+            "end: stop being the audit daemon",
+            r.err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+    }
+
+    fn run(&mut self) {
+        if !self.setup() {
+            return;
+        }
+        self.settle(Duration::from_millis(300));
+        self.flush("setup");
+        self.scenario_load();
+        for k in NsKind::ALL {
+            self.scenario_create(
+                &format!("unshare {}", k.name()),
+                &[k],
+                Method::Unshare,
+                None,
+            );
+        }
+        for k in NsKind::ALL {
+            self.scenario_create(&format!("clone3 {}", k.name()), &[k], Method::Clone3, None);
+        }
+        self.scenario_create("unshare all six", &NsKind::ALL, Method::Unshare, None);
+        self.scenario_nested();
+        self.scenario_pinned();
+        self.scenario_exclude();
+        self.scenario_comm();
+        self.scenario_types();
+        self.scenario_rmmod();
+        self.teardown();
+    }
+}
+
+/// Counts of a finished run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+/// Runs every scenario, printing to `out`; ends with the summary line.
+pub fn run<W: Write>(opts: &Options, out: W) -> Summary {
+    let mut tap = Tap::new(out);
+    let log = match &opts.log {
+        None => None,
+        Some(p) => match File::create(p) {
+            Ok(f) => Some(BufWriter::new(f)),
+            Err(e) => {
+                tap.check(false, &format!("setup: create {}", p.display()), e);
+                None
+            }
+        },
+    };
+    match AuditSocket::open() {
+        Ok(sock) => {
+            let mut v = Validator {
+                sock,
+                tap,
+                opts: opts.clone(),
+                log,
+                stream: Stream::default(),
+                problems: Vec::new(),
+                own: Own::new(),
+                dev: (0, 0),
+            };
+            v.run();
+            if let Some(mut f) = v.log.take() {
+                let flushed = f.flush();
+                v.tap.check(
+                    flushed.is_ok(),
+                    "end: write the record log",
+                    flushed.err().map(|e| e.to_string()).unwrap_or_default(),
+                );
+            }
+            tap = v.tap;
+        }
+        Err(e) => {
+            tap.check(false, "setup: open the audit netlink socket", e);
+        }
+    }
+    let line = tap.summary();
+    let (passed, failed) = (tap.passed, tap.failed);
+    let mut out = tap.into_inner();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+    Summary { passed, failed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OWN: [(NsKind, u64, u64); 6] = [
+        (NsKind::Mnt, 4026531832, 1),
+        (NsKind::Uts, 4026531838, 2),
+        (NsKind::Ipc, 4026531839, 3),
+        (NsKind::User, 4026531837, 4),
+        (NsKind::Pid, 4026531836, 5),
+        (NsKind::Net, 4026531833, 6),
+    ];
+
+    fn own() -> Own {
+        OWN.iter()
+            .map(|&(k, inum, id)| (k, NsIdent { inum, id }))
+            .collect()
+    }
+
+    fn ident(n: u64) -> NsIdent {
+        NsIdent {
+            inum: 4026532000 + n,
+            id: 4096 + n,
+        }
+    }
+
+    fn task(pid: i32, comm: &str) -> String {
+        format!(
+            "ppid=1 pid={pid} auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"{comm}\" exe=\"/bin/nsaudit\""
+        )
+    }
+
+    fn got(ty: u16, text: String) -> Got {
+        let (g, problem) = Got::new(ty, text);
+        assert_eq!(problem, None);
+        g
+    }
+
+    fn init(
+        k: NsKind,
+        op: &str,
+        serial: u64,
+        subject: &str,
+        old: Option<NsIdent>,
+        ns: NsIdent,
+    ) -> Got {
+        let t = k.name();
+        let old = match old {
+            Some(o) => format!("old_{t}ns={} old_{t}ns_id={}", o.inum, o.id),
+            None => format!("old_{t}ns=(none) old_{t}ns_id=(none)"),
+        };
+        got(
+            k.init_type(),
+            format!("audit(1700000000.100:{serial}): op={op} {subject} dev=00:04 {old} {t}ns={} {t}ns_id={} res=1", ns.inum, ns.id),
+        )
+    }
+
+    fn del(k: NsKind, serial: u64, subject: &str, ns: NsIdent) -> Got {
+        let t = k.name();
+        got(
+            k.del_type(),
+            format!("audit(1700000000.200:{serial}): op=remove {subject} dev=00:04 {t}ns={} {t}ns_id={} res=1", ns.inum, ns.id),
+        )
+    }
+
+    fn syscall(serial: u64, nr: u32, pid: i32) -> Got {
+        got(
+            AUDIT_SYSCALL,
+            format!("audit(1700000000.100:{serial}): arch=c000003e syscall={nr} success=yes exit=0 a0=40000000 a1=0 a2=0 a3=0 items=0 ppid=1 pid={pid} auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"nsaudit\" exe=\"/bin/nsaudit\" key=(null)"),
+        )
+    }
+
+    fn child(kinds: &[NsKind], actor: i32, comm: &str) -> Spawned {
+        let mut ns = own();
+        for (i, &k) in kinds.iter().enumerate() {
+            ns.insert(k, ident(i as u64));
+        }
+        Spawned {
+            actor,
+            holder: actor,
+            comm: comm.as_bytes().to_vec(),
+            ns,
+        }
+    }
+
+    fn failures(checks: &[Check]) -> Vec<&str> {
+        checks
+            .iter()
+            .filter(|c| c.result.is_err())
+            .map(|c| c.what.as_str())
+            .collect()
+    }
+
+    fn kernel() -> &'static str {
+        crate::reference::KERNEL_SUBJECT
+    }
+
+    /// The records of `unshare` of `kinds` by pid 500, then their removal.
+    fn unshare_records(kinds: &[NsKind]) -> Vec<Got> {
+        let mut v: Vec<Got> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| {
+                init(
+                    k,
+                    "create",
+                    10,
+                    &task(500, "nsaudit"),
+                    own().get(&k).copied(),
+                    ident(i as u64),
+                )
+            })
+            .collect();
+        v.push(syscall(10, 272, 500));
+        for (i, &k) in kinds.iter().enumerate() {
+            let subject = if matches!(k, NsKind::Net | NsKind::User | NsKind::Pid) {
+                kernel().to_string()
+            } else {
+                task(500, "nsaudit")
+            };
+            v.push(del(k, 11 + i as u64, &subject, ident(i as u64)));
+        }
+        v
+    }
+
+    #[test]
+    fn tap_prints_checks_and_the_summary() {
+        let mut tap = Tap::new(Vec::new());
+        assert!(tap.check(true, "a", "unused"));
+        assert!(!tap.check(false, "b", "why"));
+        tap.note("hello");
+        assert!(!tap.report(vec![
+            check("c", true, String::new),
+            check("d", false, || "no".into())
+        ]));
+        assert_eq!((tap.passed, tap.failed), (2, 2));
+        assert_eq!(tap.summary(), "validate: 2 passed, 2 failed");
+        let out = String::from_utf8(tap.into_inner()).unwrap();
+        assert_eq!(
+            out,
+            "ok - a\nnot ok - b: why\n# hello\nok - c\nnot ok - d: no\n"
+        );
+    }
+
+    #[test]
+    fn a_clean_unshare_passes() {
+        for kinds in [&[NsKind::Uts][..], &[NsKind::Net][..], &NsKind::ALL[..]] {
+            let recs = unshare_records(kinds);
+            let c = child(kinds, 500, "nsaudit");
+            let checks = eval_create("t", &recs, kinds, &c, &own(), Method::Unshare);
+            assert_eq!(failures(&checks), Vec::<&str>::new());
+            // Each kind: one INIT, old, subject, SYSCALL; plus no-other-type (and one event).
+            assert_eq!(
+                checks.len(),
+                kinds.len() * 4 + 1 + usize::from(kinds.len() > 1)
+            );
+            let ids: Vec<(NsKind, NsIdent)> = kinds.iter().map(|k| (*k, c.ns[k])).collect();
+            let checks = eval_dels("t", &recs, &ids, &[500]);
+            assert_eq!(failures(&checks), Vec::<&str>::new());
+            assert_eq!(checks.len(), kinds.len() * 2);
+        }
+    }
+
+    #[test]
+    fn create_catches_wrong_records() {
+        let kinds = [NsKind::Uts];
+        let c = child(&kinds, 500, "nsaudit");
+        let run = |recs: Vec<Got>| {
+            let checks = eval_create("t", &recs, &kinds, &c, &own(), Method::Unshare);
+            failures(&checks)
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let subject = task(500, "nsaudit");
+        let origin = own().get(&NsKind::Uts).copied();
+        // Nothing at all.
+        assert!(run(vec![])
+            .iter()
+            .any(|f| f.contains("exactly one INIT_UTS")));
+        // Twice.
+        let twice = vec![
+            init(NsKind::Uts, "create", 10, &subject, origin, ident(0)),
+            init(NsKind::Uts, "create", 11, &subject, origin, ident(0)),
+            syscall(10, 272, 500),
+        ];
+        assert!(run(twice)
+            .iter()
+            .any(|f| f.contains("exactly one INIT_UTS")));
+        // Wrong ids.
+        assert!(run(vec![
+            init(NsKind::Uts, "create", 10, &subject, origin, ident(7)),
+            syscall(10, 272, 500)
+        ])
+        .iter()
+        .any(|f| f.contains("exactly one")));
+        // op=existing.
+        assert!(run(vec![
+            init(NsKind::Uts, "existing", 10, &subject, origin, ident(0)),
+            syscall(10, 272, 500)
+        ])
+        .iter()
+        .any(|f| f.contains("op=create")));
+        // Wrong origin.
+        assert!(run(vec![
+            init(
+                NsKind::Uts,
+                "create",
+                10,
+                &subject,
+                Some(ident(9)),
+                ident(0)
+            ),
+            syscall(10, 272, 500)
+        ])
+        .iter()
+        .any(|f| f.contains("old_utsns")));
+        assert!(run(vec![
+            init(NsKind::Uts, "create", 10, &subject, None, ident(0)),
+            syscall(10, 272, 500)
+        ])
+        .iter()
+        .any(|f| f.contains("old_utsns")));
+        // Wrong subject: another pid, another comm, the kernel.
+        for s in [
+            task(501, "nsaudit"),
+            task(500, "other"),
+            kernel().to_string(),
+        ] {
+            assert!(
+                run(vec![
+                    init(NsKind::Uts, "create", 10, &s, origin, ident(0)),
+                    syscall(10, 272, 500)
+                ])
+                .iter()
+                .any(|f| f.contains("subject")),
+                "{s}"
+            );
+        }
+        // No SYSCALL, another serial, another system call, another pid.
+        for sc in [
+            vec![],
+            vec![syscall(11, 272, 500)],
+            vec![syscall(10, 435, 500)],
+            vec![syscall(10, 272, 501)],
+        ] {
+            let mut recs = vec![init(NsKind::Uts, "create", 10, &subject, origin, ident(0))];
+            recs.extend(sc);
+            assert_eq!(run(recs), ["t: INIT_UTS shares its serial with the SYSCALL record (syscall=272) of the child"]);
+        }
+        // An INIT of another type.
+        let recs = vec![
+            init(NsKind::Uts, "create", 10, &subject, origin, ident(0)),
+            init(
+                NsKind::Ipc,
+                "create",
+                10,
+                &subject,
+                own().get(&NsKind::Ipc).copied(),
+                ident(1),
+            ),
+            syscall(10, 272, 500),
+        ];
+        assert_eq!(run(recs), ["t: no INIT record of another type"]);
+    }
+
+    #[test]
+    fn create_of_several_needs_one_event() {
+        let kinds = [NsKind::Uts, NsKind::Ipc];
+        let c = child(&kinds, 500, "nsaudit");
+        let subject = task(500, "nsaudit");
+        let recs = vec![
+            init(
+                NsKind::Uts,
+                "create",
+                10,
+                &subject,
+                own().get(&NsKind::Uts).copied(),
+                ident(0),
+            ),
+            syscall(10, 272, 500),
+            init(
+                NsKind::Ipc,
+                "create",
+                12,
+                &subject,
+                own().get(&NsKind::Ipc).copied(),
+                ident(1),
+            ),
+            syscall(12, 272, 500),
+        ];
+        let checks = eval_create("t", &recs, &kinds, &c, &own(), Method::Unshare);
+        assert_eq!(failures(&checks), ["t: the 2 INIT records are one event"]);
+    }
+
+    #[test]
+    fn clone3_checks_the_clone3_syscall() {
+        let kinds = [NsKind::Pid];
+        let c = child(&kinds, 500, "nsaudit");
+        let subject = task(500, "nsaudit");
+        let i = init(
+            NsKind::Pid,
+            "create",
+            10,
+            &subject,
+            own().get(&NsKind::Pid).copied(),
+            ident(0),
+        );
+        let ok = eval_create(
+            "t",
+            &[i.clone(), syscall(10, 435, 500)],
+            &kinds,
+            &c,
+            &own(),
+            Method::Clone3,
+        );
+        assert_eq!(failures(&ok), Vec::<&str>::new());
+        let bad = eval_create(
+            "t",
+            &[i, syscall(10, 272, 500)],
+            &kinds,
+            &c,
+            &own(),
+            Method::Clone3,
+        );
+        assert_eq!(failures(&bad).len(), 1);
+    }
+
+    #[test]
+    fn dels_catch_missing_duplicate_and_foreign_subjects() {
+        let id = ident(0);
+        let ids = [(NsKind::Net, id)];
+        let f = |recs: Vec<Got>| {
+            let c = eval_dels("t", &recs, &ids, &[500]);
+            failures(&c)
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            f(vec![del(NsKind::Net, 3, kernel(), id)]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            f(vec![del(NsKind::Net, 3, &task(500, "x"), id)]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            f(vec![]),
+            ["t: exactly one DEL_NET with the ids of the namespace"]
+        );
+        assert_eq!(
+            f(vec![
+                del(NsKind::Net, 3, kernel(), id),
+                del(NsKind::Net, 4, kernel(), id)
+            ])
+            .len(),
+            1
+        );
+        assert_eq!(
+            f(vec![del(
+                NsKind::Net,
+                3,
+                kernel(),
+                NsIdent { inum: 1, id: id.id }
+            )])
+            .len(),
+            1
+        );
+        assert_eq!(f(vec![del(NsKind::Uts, 3, kernel(), id)]).len(), 1);
+        assert_eq!(
+            f(vec![del(NsKind::Net, 3, &task(501, "x"), id)]),
+            ["t: DEL_NET names the kernel or the task that let go"]
+        );
+    }
+
+    #[test]
+    fn load_wants_existing_records_for_our_namespaces() {
+        let subject = task(90, "insmod");
+        let mut recs: Vec<Got> = OWN
+            .iter()
+            .map(|&(k, inum, id)| init(k, "existing", 7, &subject, None, NsIdent { inum, id }))
+            .collect();
+        recs.push(init(
+            NsKind::Net,
+            "existing",
+            7,
+            &subject,
+            Some(own()[&NsKind::Net]),
+            ident(3),
+        ));
+        assert_eq!(failures(&eval_load(&recs, &own())), Vec::<&str>::new());
+        // One of ours missing.
+        let missing: Vec<Got> = recs
+            .iter()
+            .filter(|g| g.ty != NsKind::Ipc.init_type())
+            .cloned()
+            .collect();
+        assert_eq!(
+            failures(&eval_load(&missing, &own())),
+            ["load: one INIT_IPC op=existing for our own ipc namespace"]
+        );
+        // Reported twice.
+        let mut twice = recs.clone();
+        twice.push(recs[0].clone());
+        assert_eq!(failures(&eval_load(&twice, &own())).len(), 1);
+        // A creation or removal during the load.
+        let mut other = recs.clone();
+        other.push(del(NsKind::Uts, 8, kernel(), ident(4)));
+        assert_eq!(
+            failures(&eval_load(&other, &own())),
+            ["load: only op=existing INIT records while loading"]
+        );
+    }
+
+    #[test]
+    fn nested_user_namespaces_chain() {
+        let levels = [(600, ident(0)), (601, ident(1)), (602, ident(2))];
+        let mut recs = vec![];
+        let mut parent = own().get(&NsKind::User).copied();
+        for (i, &(pid, id)) in levels.iter().enumerate() {
+            recs.push(init(
+                NsKind::User,
+                "create",
+                20 + i as u64,
+                &task(pid, "nsaudit"),
+                parent,
+                id,
+            ));
+            parent = Some(id);
+        }
+        assert_eq!(
+            failures(&eval_nested(&recs, &levels, &own())),
+            Vec::<&str>::new()
+        );
+        // Level 3 claims to come from level 1.
+        let mut bad = recs.clone();
+        bad[2] = init(
+            NsKind::User,
+            "create",
+            22,
+            &task(602, "nsaudit"),
+            Some(ident(0)),
+            ident(2),
+        );
+        assert_eq!(
+            failures(&eval_nested(&bad, &levels, &own())),
+            ["nested userns: level 3 has one INIT_USER with old_userns = level 2"]
+        );
+        // Made by the wrong process.
+        let mut bad = recs.clone();
+        bad[1] = init(
+            NsKind::User,
+            "create",
+            21,
+            &task(600, "nsaudit"),
+            Some(ident(0)),
+            ident(1),
+        );
+        assert_eq!(failures(&eval_nested(&bad, &levels, &own())).len(), 1);
+    }
+
+    #[test]
+    fn none_lists_what_it_found() {
+        let recs = unshare_records(&[NsKind::Net]);
+        let c = eval_none("x", &recs, |g| g.ty == NsKind::Net.del_type());
+        assert!(c.result.as_ref().unwrap_err().contains("UNKNOWN[1351]"));
+        assert!(eval_none("x", &recs, |g| g.ty == 1).result.is_ok());
+    }
+
+    #[test]
+    fn got_reports_broken_records() {
+        let (g, p) = Got::new(1345, "audit(1.000:1): op=create".into());
+        assert!(g.rec.is_some() && g.ns.is_none());
+        assert!(p.unwrap().contains("breaks the reference"));
+        let (g, p) = Got::new(1300, "garbage".into());
+        assert!(g.rec.is_none());
+        assert!(p.unwrap().contains("does not parse"));
+        // Other types need not parse.
+        let (g, p) = Got::new(1400, "audit(1.000:1): apparmor=\"DENIED\" x y".into());
+        assert!(g.rec.is_none() && p.is_none());
+        assert_eq!(
+            g.log_line(),
+            "type=UNKNOWN[1400] msg=audit(1.000:1): apparmor=\"DENIED\" x y"
+        );
+    }
+
+    #[test]
+    fn stream_accepts_interleaved_events() {
+        let mut s = Stream::default();
+        // INIT of event 10, a worker's DEL (event 11), then the SYSCALL of event 10.
+        let recs = [
+            init(NsKind::Uts, "create", 10, &task(500, "a"), None, ident(0)),
+            del(NsKind::Net, 11, kernel(), ident(1)),
+            syscall(10, 272, 500),
+            got(1320, "audit(1700000000.100:10): ".into()),
+            del(NsKind::Uts, 12, kernel(), ident(0)),
+        ];
+        for r in &recs {
+            assert_eq!(s.observe(r), Vec::<String>::new());
+        }
+    }
+
+    #[test]
+    fn stream_tolerates_records_built_at_the_same_time() {
+        let mut s = Stream::default();
+        // Event 11 (a worker's DEL) queued before event 10 (another task's), same millisecond.
+        let a = got(1351, format!("audit(1700000000.200:11): op=remove {} dev=00:04 netns=4026532001 netns_id=4097 res=1", kernel()));
+        let b = got(1347, format!("audit(1700000000.200:10): op=remove {} dev=00:04 utsns=4026532002 utsns_id=4098 res=1", task(5, "x")));
+        assert!(s.observe(&a).is_empty());
+        assert!(s.observe(&b).is_empty());
+        assert_eq!(s.reordered, 1);
+    }
+
+    #[test]
+    fn stream_catches_disorder_duplicates_and_double_lifecycles() {
+        let mut s = Stream::default();
+        assert!(s.observe(&syscall(10, 272, 500)).is_empty());
+        // A new event older than one seen, by more than the tolerance.
+        let old = got(1351, format!("audit(1699999990.000:9): op=remove {} dev=00:04 netns=4026532001 netns_id=4097 res=1", kernel()));
+        let p = s.observe(&old);
+        assert!(p[0].contains("event 9 arrived after event 10"), "{p:?}");
+        assert_eq!(s.reordered, 0);
+        // The same record twice.
+        let p = s.observe(&syscall(10, 272, 500));
+        assert!(p[0].contains("arrived twice"), "{p:?}");
+        // One serial, two stamps.
+        let g = got(
+            AUDIT_SYSCALL,
+            "audit(1700000001.000:10): syscall=272".into(),
+        );
+        assert!(s.observe(&g)[0].contains("two stamps"));
+        // A namespace removed twice (in two events).
+        assert!(s
+            .observe(&del(NsKind::Uts, 20, kernel(), ident(2)))
+            .is_empty());
+        let p = s.observe(&del(NsKind::Uts, 21, kernel(), ident(2)));
+        assert!(
+            p[0].contains("removed utsns_id=4098 a second time"),
+            "{p:?}"
+        );
+        // op=existing and op=create of one namespace are allowed (created during the load).
+        assert!(s
+            .observe(&init(
+                NsKind::Ipc,
+                "existing",
+                30,
+                &task(5, "insmod"),
+                None,
+                ident(3)
+            ))
+            .is_empty());
+        assert!(s
+            .observe(&init(
+                NsKind::Ipc,
+                "create",
+                31,
+                &task(6, "x"),
+                None,
+                ident(3)
+            ))
+            .is_empty());
+    }
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The namespace helpers on the host: they need root (or unprivileged user namespaces) and a
+//! kernel with `NS_GET_ID` (6.18+); where those are missing the test says so and checks nothing
+//! else.  Everything runs in one test so that no other test thread runs while it forks.
+
+use nix::errno::Errno;
+use nsaudit::nsops::{
+    self, nested_userns, ns_ident, ns_ident_path, ns_idents, setns_in_child, spawn, Hold, Method,
+    NsError, Stage,
+};
+use nsaudit::reference::NsKind;
+use std::collections::HashSet;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// Why this host cannot run the checks, if it cannot.
+fn unsupported() -> Option<String> {
+    if let Err(e) = ns_ident(None, NsKind::Net) {
+        return Some(format!("NS_GET_ID does not work here: {e}"));
+    }
+    match spawn(&[NsKind::Uts], Method::Unshare, None, Hold::ExitAtOnce) {
+        Err(NsError::Child {
+            stage: Stage::Unshare,
+            errno: Errno::EPERM,
+            ..
+        }) => Some("unshare(CLONE_NEWUTS) is not permitted here".into()),
+        _ => None,
+    }
+}
+
+fn own_identities() {
+    let own = ns_idents(None, false).unwrap();
+    let mut ids = HashSet::new();
+    for k in NsKind::ALL {
+        let meta = std::fs::metadata(format!("/proc/self/ns/{}", k.name())).unwrap();
+        assert_eq!(own[&k].inum, meta.ino(), "{k:?}");
+        assert_ne!(own[&k].id, 0, "{k:?}");
+        ids.insert(own[&k].id);
+        assert_eq!(ns_ident(None, k).unwrap(), own[&k]);
+    }
+    assert_eq!(ids.len(), 6, "namespace ids are unique: {own:?}");
+    let dev = nsops::nsfs_dev().unwrap();
+    let meta = std::fs::metadata("/proc/self/ns/net").unwrap();
+    assert_eq!(dev, (libc::major(meta.dev()), libc::minor(meta.dev())));
+    assert_eq!(dev.0, 0, "nsfs is an anonymous device");
+    assert!(ns_ident_path(Path::new("/proc/self/stat")).is_err());
+    assert!(ns_ident_path(Path::new("/nonexistent")).is_err());
+}
+
+fn spawned_namespaces(method: Method) {
+    let own = ns_idents(None, false).unwrap();
+    let mut kinds_list: Vec<Vec<NsKind>> = NsKind::ALL.iter().map(|k| vec![*k]).collect();
+    kinds_list.push(NsKind::ALL.to_vec());
+    for kinds in kinds_list {
+        let mut child = spawn(&kinds, method, Some("nsaudit-test"), Hold::UntilReleased)
+            .unwrap_or_else(|e| panic!("{method:?} {kinds:?}: {e}"));
+        let info = child.info.clone();
+        assert_eq!(info.comm, b"nsaudit-test");
+        match method {
+            Method::Unshare => assert_eq!(info.holder, info.actor),
+            Method::Clone3 => assert_ne!(info.holder, info.actor),
+        }
+        for k in NsKind::ALL {
+            let id = info.ns[&k];
+            if kinds.contains(&k) {
+                assert_ne!(id, own[&k], "{method:?} {kinds:?}: {k:?} is new");
+            } else {
+                assert_eq!(id, own[&k], "{method:?} {kinds:?}: {k:?} is ours");
+            }
+            // What the child reported is what we see from outside.
+            let file = match (k, method) {
+                (NsKind::Pid, Method::Unshare) => "pid_for_children",
+                _ => k.name(),
+            };
+            let outside =
+                ns_ident_path(Path::new(&format!("/proc/{}/ns/{file}", info.holder))).unwrap();
+            assert_eq!(outside, id, "{method:?} {kinds:?} {k:?}");
+        }
+        child.release().unwrap();
+        // Released: the process is gone.
+        assert!(!Path::new(&format!("/proc/{}/ns", info.actor)).exists());
+    }
+}
+
+fn odd_comm() {
+    let comm = "x \"=type=AVC m";
+    let child = spawn(
+        &[NsKind::Uts],
+        Method::Unshare,
+        Some(comm),
+        Hold::ExitAtOnce,
+    )
+    .unwrap();
+    assert_eq!(child.info.comm, comm.as_bytes());
+    // The kernel keeps 15 bytes of a comm.
+    let child = spawn(
+        &[NsKind::Uts],
+        Method::Unshare,
+        Some("0123456789abcdefghij"),
+        Hold::ExitAtOnce,
+    )
+    .unwrap();
+    assert_eq!(child.info.comm, b"0123456789abcde");
+    // A NUL cannot be a comm: refused before forking.
+    assert!(spawn(
+        &[NsKind::Uts],
+        Method::Unshare,
+        Some("a\0b"),
+        Hold::ExitAtOnce
+    )
+    .is_err());
+}
+
+fn nested() {
+    let own = ns_idents(None, false).unwrap();
+    let mut n = nested_userns(3, Hold::UntilReleased).unwrap();
+    assert_eq!(n.levels.len(), 3);
+    let ids: HashSet<u64> = n.levels.iter().map(|l| l.1.id).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(!ids.contains(&own[&NsKind::User].id));
+    for &(pid, id) in &n.levels {
+        assert_eq!(ns_ident(Some(pid), NsKind::User).unwrap(), id);
+    }
+    let pids: HashSet<i32> = n.levels.iter().map(|l| l.0).collect();
+    assert_eq!(pids.len(), 3);
+    n.release().unwrap();
+    let n = nested_userns(2, Hold::ExitAtOnce).unwrap();
+    assert_eq!(n.levels.len(), 2);
+}
+
+fn setns() {
+    let mut child = spawn(
+        &[NsKind::Uts, NsKind::Net],
+        Method::Unshare,
+        None,
+        Hold::UntilReleased,
+    )
+    .unwrap();
+    let uts = format!("/proc/{}/ns/uts", child.info.actor);
+    let net = format!("/proc/{}/ns/net", child.info.actor);
+    setns_in_child(Path::new(&uts), NsKind::Uts).unwrap();
+    setns_in_child(Path::new(&net), NsKind::Net).unwrap();
+    // A UTS namespace is not a network namespace.
+    match setns_in_child(Path::new(&uts), NsKind::Net) {
+        Err(NsError::Child {
+            stage: Stage::Setns,
+            errno: Errno::EINVAL,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    match setns_in_child(Path::new("/nonexistent"), NsKind::Net) {
+        Err(NsError::Child {
+            stage: Stage::Setns,
+            errno: Errno::ENOENT,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    child.release().unwrap();
+    // Releasing twice is harmless.
+    child.release().unwrap();
+}
+
+#[test]
+fn namespace_helpers_on_this_host() {
+    if let Some(why) = unsupported() {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    own_identities();
+    spawned_namespaces(Method::Unshare);
+    spawned_namespaces(Method::Clone3);
+    odd_comm();
+    nested();
+    setns();
+}
