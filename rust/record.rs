@@ -221,8 +221,14 @@ mod tests {
             op: Op::Create,
             kind: NsType::Net,
             dev: 4,
-            ns: NsId { inum: 4026532001, id: 4097 },
-            old: Some(NsId { inum: 4026531840, id: 1 }),
+            ns: NsId {
+                inum: 4026532001,
+                id: 4097,
+            },
+            old: Some(NsId {
+                inum: 4026531840,
+                id: 1,
+            }),
         };
         assert_eq!(
             render(&fields)?.to_bytes(),
@@ -237,7 +243,10 @@ mod tests {
             op: Op::Existing,
             kind: NsType::Mnt,
             dev: (1 << 20) | 0x12,
-            ns: NsId { inum: 4026531841, id: 2 },
+            ns: NsId {
+                inum: 4026531841,
+                id: 2,
+            },
             old: None,
         };
         assert_eq!(
@@ -253,7 +262,10 @@ mod tests {
             op: Op::Remove,
             kind: NsType::User,
             dev: 4,
-            ns: NsId { inum: 4026532100, id: 4100 },
+            ns: NsId {
+                inum: 4026532100,
+                id: 4100,
+            },
             old: Some(NsId { inum: 1, id: 1 }),
         };
         assert_eq!(
