@@ -3,7 +3,8 @@
 # nsaudit: audit records for Linux namespaces.
 #
 #   make run      set up, build, boot the patched kernel, load ns_audit.ko, show the records
-#   make test     every test: host tests, KUnit in the guest, the validator in the guest
+#   make test     make check, then every test: host tests, KUnit and the validator in the guest
+#   make check    checkpatch, rustfmt, clippy, rustdoc and the Documentation/ build
 #
 # The module itself builds like any out-of-tree module:
 #   make -C $(KDIR) M=$(PWD) LLVM=-19          (Kbuild describes it)
@@ -12,12 +13,12 @@
 KDIR ?=
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup kernel module tools run test test-host test-guest clean help
+.PHONY: all setup kernel module tools run check test test-host test-guest clean help
 
 all: module
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	$(SCRIPTS)/setup
@@ -34,7 +35,10 @@ tools:
 run: setup
 	$(SCRIPTS)/vm-run --no-module --timeout 600 -- nsaudit demo --module /lib/modules/ns_audit.ko
 
-test: setup
+check: setup
+	$(SCRIPTS)/check
+
+test: setup check
 	$(SCRIPTS)/test
 
 test-host: setup
