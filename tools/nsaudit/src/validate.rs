@@ -871,6 +871,62 @@ impl<W: Write> Validator<W> {
     }
 
     /// h: an exclude rule on msgtype 1345 drops INIT_NET, not DEL_NET.
+    /// Audit disabled: no namespace record at all, and records again once it is enabled.
+    fn scenario_disabled(&mut self) {
+        let label = "disabled";
+        let off = self.sock.set_enabled(0);
+        let ok = off.is_ok();
+        self.tap.check(
+            ok,
+            "disabled: auditctl -e 0",
+            off.err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+        if !ok {
+            return;
+        }
+        let child = self.spawn(label, &NsKind::ALL, Method::Unshare, None, Hold::ExitAtOnce);
+        // Long enough for the removals that run in workers (user, pid, net).
+        let got = self.settle(Duration::from_millis(2500));
+        if child.is_some() {
+            self.tap.report(vec![eval_none(
+                "disabled: no namespace record while audit is disabled",
+                &got,
+                |g| g.ns.is_some() || is_ns_type(g.ty),
+            )]);
+        }
+        let on = self.sock.set_enabled(1);
+        let ok = on.is_ok();
+        self.tap.check(
+            ok,
+            "disabled: auditctl -e 1",
+            on.err().map(|e| e.to_string()).unwrap_or_default(),
+        );
+        if ok {
+            if let Some(child) = self.spawn(
+                label,
+                &[NsKind::Uts],
+                Method::Unshare,
+                None,
+                Hold::ExitAtOnce,
+            ) {
+                if let Some(&uts) = child.info.ns.get(&NsKind::Uts) {
+                    let got = self.collect(
+                        Duration::from_millis(300),
+                        Duration::from_secs(10),
+                        move |g| has_ns(g, NsKind::Uts, false, uts.id),
+                    );
+                    self.tap.check(
+                        has_ns(&got, NsKind::Uts, true, uts.id)
+                            && has_ns(&got, NsKind::Uts, false, uts.id),
+                        "disabled: INIT_UTS and DEL_UTS come again once audit is enabled",
+                        "missing",
+                    );
+                }
+            }
+        }
+        self.flush(label);
+    }
+
     fn scenario_exclude(&mut self) {
         let label = "exclude";
         let rule = Rule::ExcludeMsgtype(NsKind::Net.init_type());
@@ -1184,6 +1240,7 @@ impl<W: Write> Validator<W> {
         self.scenario_nested();
         self.scenario_pinned();
         self.scenario_exclude();
+        self.scenario_disabled();
         self.scenario_comm();
         self.scenario_types();
         self.scenario_rmmod();
