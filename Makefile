@@ -5,6 +5,7 @@
 #   make run      set up, build, boot the patched kernel, load ns_audit.ko, show the records
 #   make test     make check, then every test: host tests, KUnit and the validator in the guest
 #   make check    checkpatch, rustfmt, clippy, rustdoc and the Documentation/ build
+#   make stress   the debug kernel (KASAN, lockdep, kmemleak) under namespace churn
 #
 # The module itself builds like any out-of-tree module:
 #   make -C $(KDIR) M=$(PWD) LLVM=-19          (Kbuild describes it)
@@ -13,12 +14,12 @@
 KDIR ?=
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup kernel module tools run check test test-host test-guest clean help
+.PHONY: all setup kernel module tools run check test test-host test-guest stress clean help
 
 all: module
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	$(SCRIPTS)/setup
@@ -40,6 +41,9 @@ check: setup
 
 test: setup check
 	$(SCRIPTS)/test
+
+stress: setup
+	$(SCRIPTS)/stress --rounds 10
 
 test-host: setup
 	$(SCRIPTS)/test --host-only

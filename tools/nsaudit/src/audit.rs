@@ -256,6 +256,8 @@ pub struct AuditSocket {
     pending: VecDeque<(u16, String)>,
     /// The last `AUDIT_GET` answer and its sequence number.
     status: Option<(u32, Status)>,
+    /// Overruns seen while waiting for answers.
+    overruns: u64,
 }
 
 impl AuditSocket {
@@ -273,7 +275,16 @@ impl AuditSocket {
             seq: 0,
             pending: VecDeque::new(),
             status: None,
+            overruns: 0,
         })
+    }
+
+    /// Sets the socket's receive buffer (the kernel rounds it up to its minimum).  A small one
+    /// makes a reader that stops reading overflow audit's backlog quickly.
+    pub fn set_receive_buffer(&mut self, bytes: usize) -> Result<(), AuditError> {
+        self.sock
+            .set_rx_buf_sz(bytes)
+            .map_err(io_err("setsockopt(SO_RCVBUF)"))
     }
 
     /// Waits until the socket is readable or `timeout` passes; true if readable.
@@ -310,6 +321,24 @@ impl AuditSocket {
         }
     }
 
+    /// Like [`Self::read_datagram`], but an overrun (`ENOBUFS`: a delivery to this socket
+    /// failed because its buffer was full) is counted in [`Self::overruns`] instead of failing
+    /// a request whose answer may still come.
+    fn read_datagram_counting(&mut self) -> Result<Option<Vec<Incoming>>, AuditError> {
+        match self.read_datagram() {
+            Err(AuditError::Overrun) => {
+                self.overruns += 1;
+                Ok(Some(Vec::new()))
+            }
+            other => other,
+        }
+    }
+
+    /// Overruns seen while waiting for answers since the last call.
+    pub fn take_overruns(&mut self) -> u64 {
+        std::mem::take(&mut self.overruns)
+    }
+
     /// Files what arrived: records for later, the answer to request `seq` returned.
     fn file(&mut self, msgs: Vec<Incoming>, seq: u32) -> Option<Result<(), i32>> {
         let mut answer = None;
@@ -341,7 +370,7 @@ impl AuditSocket {
         }
         let deadline = Instant::now() + REQUEST_TIMEOUT;
         loop {
-            while let Some(msgs) = self.read_datagram()? {
+            while let Some(msgs) = self.read_datagram_counting()? {
                 match self.file(msgs, seq) {
                     Some(Ok(())) => return Ok(seq),
                     Some(Err(errno)) => {
@@ -417,11 +446,26 @@ impl AuditSocket {
                 });
             }
             if self.wait_readable(left)? {
-                while let Some(msgs) = self.read_datagram()? {
+                while let Some(msgs) = self.read_datagram_counting()? {
                     self.file(msgs, 0);
                 }
             }
         }
+    }
+
+    /// Sends a user message of type `ty` (`AUDIT_FIRST_USER_MSG` ... 1199), which audit logs as
+    /// a record of that type, as `auditctl -m` does.
+    pub fn send_user_message(&mut self, ty: u16, text: &str) -> Result<(), AuditError> {
+        if !(AUDIT_FIRST_USER_MSG..=1199).contains(&ty) {
+            return Err(AuditError::BadRule(format!(
+                "type {ty} is not a user message type (1100-1199)"
+            )));
+        }
+        self.request(
+            AuditMessage::Event((ty, text.to_string())),
+            &format!("sending a user message of type {ty}"),
+        )
+        .map(drop)
     }
 
     /// Loads `rule` (`AUDIT_ADD_RULE`).

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use nsaudit::demo::{run_demo, DemoOptions};
 use nsaudit::record::parse_log;
 use nsaudit::reference::{check_ns_record, is_ns_type};
+use nsaudit::stress::{self, StressOptions};
 use nsaudit::validate::{self, Options};
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -40,6 +41,25 @@ enum Cmd {
         /// Seconds to wait for the twelve records.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+    },
+    /// Churn namespaces while loading and unloading ns_audit.ko, toggling audit and stalling
+    /// the reader, then account for every record (root, in the debug guest).
+    Stress {
+        /// The module to load and unload.
+        #[arg(long, default_value = "/lib/modules/ns_audit.ko")]
+        module: PathBuf,
+        /// Rounds of churn and account.
+        #[arg(long, default_value_t = 2)]
+        rounds: u32,
+        /// Worker processes creating namespaces in parallel.
+        #[arg(long, default_value_t = 3)]
+        workers: u32,
+        /// Seconds of churn in each round.
+        #[arg(long, default_value_t = 8)]
+        churn: u64,
+        /// Operations per worker in each account phase.
+        #[arg(long, default_value_t = 10)]
+        batch: u32,
     },
     /// Check the AUDIT_NS_* records of an auditd log against the reference.
     CheckLog {
@@ -95,6 +115,28 @@ fn main() -> anyhow::Result<ExitCode> {
             };
             run_demo(&opts, &mut std::io::stdout().lock()).context("nsaudit demo")?;
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Stress {
+            module,
+            rounds,
+            workers,
+            churn,
+            batch,
+        } => {
+            let opts = StressOptions {
+                module,
+                rounds,
+                workers,
+                churn: Duration::from_secs(churn),
+                batch,
+            };
+            let totals = stress::run(&opts).context("nsaudit stress")?;
+            println!("{}", totals.summary());
+            Ok(if totals.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Cmd::CheckLog { file } => check_log(&file),
     }
