@@ -7,11 +7,13 @@
 //! - [`audit`]: the audit netlink socket (daemon role, rules, status, records);
 //! - [`nsops`]: create namespaces in child processes and read their identities;
 //! - [`validate`]: the scenarios of `nsaudit validate`;
-//! - [`demo`]: `nsaudit demo`.
+//! - [`demo`]: `nsaudit demo`;
+//! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log.
 
 pub mod audit;
 pub mod demo;
 pub mod nsops;
 pub mod record;
 pub mod reference;
+pub mod report;
 pub mod validate;

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use nsaudit::demo::{run_demo, DemoOptions};
 use nsaudit::record::parse_log;
 use nsaudit::reference::{check_ns_record, is_ns_type};
+use nsaudit::report::capture::{run_capture, CaptureOptions};
 use nsaudit::validate::{self, Options};
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -45,6 +46,22 @@ enum Cmd {
     CheckLog {
         /// The log, e.g. the --log output of validate.
         file: PathBuf,
+    },
+    /// Run `sh -c CMD` as the audit daemon with rules on the namespace and process system calls
+    /// and write every record to FILE (root, in the guest; records the report's fixtures).
+    #[command(hide = true)]
+    ReportCapture {
+        /// The module to load if it is not loaded.
+        #[arg(long, default_value = "/lib/modules/ns_audit.ko")]
+        module: PathBuf,
+        /// The log to write, in auditd's format.
+        #[arg(long, value_name = "FILE")]
+        log: PathBuf,
+        /// Seconds to wait at most for the records after CMD exits.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// The shell command.
+        command: String,
     },
 }
 
@@ -97,5 +114,26 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::CheckLog { file } => check_log(&file),
+        Cmd::ReportCapture {
+            module,
+            log,
+            timeout,
+            command,
+        } => {
+            let f = std::fs::File::create(&log)
+                .with_context(|| format!("creating {}", log.display()))?;
+            let opts = CaptureOptions {
+                module,
+                command,
+                timeout: Duration::from_secs(timeout),
+            };
+            let ok = run_capture(&opts, &mut std::io::BufWriter::new(f))
+                .context("nsaudit report-capture")?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
     }
 }
