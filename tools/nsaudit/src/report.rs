@@ -1165,6 +1165,25 @@ impl Reporter {
         Some(c)
     }
 
+    /// Whether container `y` is `x` or nested in it.
+    fn within(&self, mut y: Cid, x: Cid) -> bool {
+        for _ in 0..self.containers.len() {
+            if y == x {
+                return true;
+            }
+            match self
+                .containers
+                .get(y)
+                .and_then(Option::as_ref)
+                .and_then(|c| c.parents.first())
+            {
+                Some(&p) if p < y => y = p,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Whether the task `pid` is inside a container with a PID namespace, so that the pids it
     /// sees are not the global ones.
     fn in_pid_container(&self, pid: u32) -> bool {
@@ -1191,6 +1210,8 @@ impl Reporter {
             .and_then(|s| self.task_container(s.pid, s.ppid, adopt));
         let mut interesting_ns = false;
         let mut created: Option<Cid> = None;
+        // Containers the new namespaces were derived from: their creator was inside.
+        let mut lineage: Vec<Cid> = Vec::new();
         let mut ns_text = Vec::new();
         for rec in &ev.ns {
             let key = (rec.kind, rec.ns.id);
@@ -1277,16 +1298,13 @@ impl Reporter {
                                 Origin::Container(pc) => Some(pc),
                                 _ => None,
                             });
-                    if let Some(pc) = parent_container {
-                        reasons.push((pc, Reason::Inside));
-                    }
                     if let Origin::Container(c) = origin {
                         let ct = self.container(c).expect("just created");
                         ct.members.push(key);
                         ct.interesting |= selected;
                         if let Some(pc) = parent_container {
-                            if !ct.parents.contains(&pc) {
-                                ct.parents.push(pc);
+                            if !lineage.contains(&pc) {
+                                lineage.push(pc);
                             }
                         }
                     }
@@ -1332,8 +1350,24 @@ impl Reporter {
                 }
             }
         }
+        // The creator's container: the task's, unless the lineage contradicts it.
+        let inside = match (inside, lineage.first().copied()) {
+            (Some(y), Some(x)) if !self.within(y, x) => {
+                if let Some(s) = &subject {
+                    self.add_task(s.pid, s.ppid, x);
+                }
+                Some(x)
+            }
+            (None, Some(x)) => Some(x),
+            (y, _) => y,
+        };
         if let Some(c) = created {
             reasons.push((c, Reason::Created));
+            let mut parents: Vec<Cid> = inside.into_iter().collect();
+            parents.extend(lineage.iter().filter(|&&p| Some(p) != inside));
+            if let Some(ct) = self.container(c) {
+                ct.parents = parents;
+            }
             let call = ev.syscall.as_ref().map(|(s, _)| s);
             // The system call as far as the report knows it: (number, exit) on x86_64.
             let known = call.filter(|c| c.name.is_some()).map(|c| (c.nr, c.exit));
@@ -1348,13 +1382,6 @@ impl Reporter {
                     }
                     (false, _) | (_, Some((SYS_UNSHARE, _))) => self.add_task(s.pid, s.ppid, c),
                     _ => {}
-                }
-            }
-            if let Some(p) = inside {
-                if let Some(ct) = self.container(c) {
-                    if ct.parents.is_empty() {
-                        ct.parents.push(p);
-                    }
                 }
             }
             let by_event = self.opts.events.iter().position(|e| e.matches(&ev.stamp));
