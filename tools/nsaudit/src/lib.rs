@@ -8,6 +8,7 @@
 //! - [`nsops`]: create namespaces in child processes and read their identities;
 //! - [`validate`]: the scenarios of `nsaudit validate`;
 //! - [`demo`]: `nsaudit demo`;
+//! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log;
 //! - [`stress`]: `nsaudit stress`.
 
 pub mod audit;
@@ -15,5 +16,6 @@ pub mod demo;
 pub mod nsops;
 pub mod record;
 pub mod reference;
+pub mod report;
 pub mod stress;
 pub mod validate;

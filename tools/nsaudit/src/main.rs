@@ -3,13 +3,16 @@
 //! The `nsaudit` command: a thin layer over the library.
 
 use anyhow::{bail, Context};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use nsaudit::demo::{run_demo, DemoOptions};
 use nsaudit::record::parse_log;
 use nsaudit::reference::{check_ns_record, is_ns_type};
+use nsaudit::report::capture::{run_capture, CaptureOptions};
+use nsaudit::report::{EventSelector, NsSelector, ReportOptions, Reporter};
 use nsaudit::stress::{self, StressOptions};
 use nsaudit::validate::{self, Options};
-use std::io::BufReader;
+use std::fs::File;
+use std::io::{BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -66,6 +69,124 @@ enum Cmd {
         /// The log, e.g. the --log output of validate.
         file: PathBuf,
     },
+    /// Rebuild containers, namespace lineage and the events inside them from auditd logs.
+    ///
+    /// Namespaces created by one event (one clone or unshare) form a container, named by the
+    /// event's stamp. Events are attributed to a container when their records carry its
+    /// namespace ids, or, by heuristic, when their task is known to be inside: the task that
+    /// unshared (or the child of the clone that) created it, and tasks whose ppid is such a
+    /// task, seen after the creation and before its first namespace is removed. Tasks forked
+    /// before their parent entered, setns(2) and orphans reparented outside are not followed;
+    /// see Documentation/report.rst. Exits 1 if a line could not be read (unless --lenient).
+    Report {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also write the lineage as a Graphviz graph to FILE.
+        #[arg(long, value_name = "FILE")]
+        dot: Option<PathBuf>,
+        /// Report on the namespace <type>:<inode> (every one that had that inode) or <ns_id>,
+        /// its descendants, their containers and the events inside them. Repeatable.
+        #[arg(long, value_name = "NS")]
+        ns: Vec<NsSelector>,
+        /// Report on the container created by the event with this serial (or SEC.MSEC:SERIAL)
+        /// and the events inside it and its nested containers. Repeatable.
+        #[arg(long, value_name = "SERIAL")]
+        event: Vec<EventSelector>,
+        /// Exit 0 even if some lines could not be read.
+        #[arg(long)]
+        lenient: bool,
+        /// auditd logs (or `ausearch --raw` output), oldest first; `-` or none: standard input.
+        logs: Vec<PathBuf>,
+    },
+    /// Run `sh -c CMD` as the audit daemon with rules on the namespace and process system calls
+    /// and write every record to FILE (root, in the guest; records the report's fixtures).
+    #[command(hide = true)]
+    ReportCapture {
+        /// The module to load if it is not loaded.
+        #[arg(long, default_value = "/lib/modules/ns_audit.ko")]
+        module: PathBuf,
+        /// The log to write, in auditd's format.
+        #[arg(long, value_name = "FILE")]
+        log: PathBuf,
+        /// Seconds to wait at most for the records after CMD exits.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// The shell command.
+        command: String,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn report(
+    format: Format,
+    dot: Option<PathBuf>,
+    opts: ReportOptions,
+    lenient: bool,
+    logs: Vec<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let mut r = Reporter::new(opts);
+    let stdin = [PathBuf::from("-")];
+    let logs = if logs.is_empty() {
+        &stdin[..]
+    } else {
+        &logs[..]
+    };
+    for log in logs {
+        if log.as_os_str() == "-" {
+            r.read(
+                "<stdin>",
+                BufReader::with_capacity(1 << 20, std::io::stdin().lock()),
+            )?;
+        } else {
+            let f = File::open(log).with_context(|| format!("opening {}", log.display()))?;
+            r.read(
+                &log.display().to_string(),
+                BufReader::with_capacity(1 << 20, f),
+            )?;
+        }
+    }
+    let report = r.finish();
+    for d in &report.diagnostics {
+        eprintln!("nsaudit report: {d}");
+    }
+    let shown = report.diagnostics.len() as u64;
+    let total = report.summary.bad_lines + report.summary.warnings;
+    if total > shown {
+        eprintln!("nsaudit report: {} more problems not shown", total - shown);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        Format::Text => report.write_text(&mut out),
+        Format::Json => report.write_json(&mut out),
+    }
+    .and_then(|()| out.flush());
+    match written {
+        // The reader went away (| head): not an error of the report.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.context("writing the report")?,
+    }
+    if let Some(dot) = dot {
+        let f = File::create(&dot).with_context(|| format!("creating {}", dot.display()))?;
+        let mut f = std::io::BufWriter::new(f);
+        report
+            .write_dot(&mut f)
+            .and_then(|()| f.flush())
+            .with_context(|| format!("writing {}", dot.display()))?;
+    }
+    if report.has_errors() && !lenient {
+        eprintln!(
+            "nsaudit report: {} lines could not be read (--lenient to exit 0 anyway)",
+            report.summary.bad_lines
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check_log(file: &PathBuf) -> anyhow::Result<ExitCode> {
@@ -139,5 +260,40 @@ fn main() -> anyhow::Result<ExitCode> {
             })
         }
         Cmd::CheckLog { file } => check_log(&file),
+        Cmd::Report {
+            format,
+            dot,
+            ns,
+            event,
+            lenient,
+            logs,
+        } => report(
+            format,
+            dot,
+            ReportOptions { ns, events: event },
+            lenient,
+            logs,
+        ),
+        Cmd::ReportCapture {
+            module,
+            log,
+            timeout,
+            command,
+        } => {
+            let f = std::fs::File::create(&log)
+                .with_context(|| format!("creating {}", log.display()))?;
+            let opts = CaptureOptions {
+                module,
+                command,
+                timeout: Duration::from_secs(timeout),
+            };
+            let ok = run_capture(&opts, &mut std::io::BufWriter::new(f))
+                .context("nsaudit report-capture")?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
     }
 }

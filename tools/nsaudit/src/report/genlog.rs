@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A generated auditd log whose answers are known, for the report's tests and benchmark.
+//!
+//! The generator simulates a host that loads the module (six `op=existing` records), runs
+//! daemons, and a container runtime that starts and stops containers: `unshare` followed by a
+//! `vfork`ed child (the `vfork` event is written after the child's `execve`, as audit does), or
+//! `clone` with `CLONE_NEW*` flags; the tasks inside fork, exec, open files, exit, and now and
+//! then create a nested container with `unshare`.  Namespaces get ids from one counter and
+//! inode numbers from a pool, so inodes are reused as in the kernel.  Mount, UTS and IPC
+//! namespaces are removed by the last task leaving, the others later by the kernel.
+//!
+//! It only produces what [`super`]'s heuristic is documented to follow, so the report must
+//! find exactly the [`GenTruth`] the simulation counted.
+
+use crate::reference::NsKind;
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenParams {
+    /// Stop starting events once this many records are written.
+    pub records: u64,
+    /// The seed of the pseudo-random sequence.
+    pub seed: u64,
+    /// At most this many containers alive at once.
+    pub max_live: usize,
+}
+
+impl Default for GenParams {
+    fn default() -> Self {
+        GenParams {
+            records: 1_000_000,
+            seed: 1,
+            max_live: 40,
+        }
+    }
+}
+
+/// What the simulation did, which the report must find.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenTruth {
+    pub records: u64,
+    pub events: u64,
+    /// INIT `op=create` records per type (indexed by [`NsKind::index`]).
+    pub created: [u64; 6],
+    pub existing: [u64; 6],
+    pub removed: [u64; 6],
+    pub containers: u64,
+    /// Containers created by a task inside another.
+    pub nested: u64,
+    /// Containers whose namespaces were all removed.
+    pub ended: u64,
+    /// Events of tasks inside each container, in order of creation.
+    pub inside: Vec<u64>,
+    /// Serial of each container's creating event, in order of creation.
+    pub serials: Vec<u64>,
+    /// The parent (index) of each container.
+    pub parents: Vec<Option<usize>>,
+    /// Namespaces created with an inode number an earlier one had.
+    pub inode_reuses: u64,
+}
+
+const HOST_INODE: u64 = 4026531832;
+const FIRST_INODE: u64 = 4026532000;
+const RUNTIME_PID: u32 = 100;
+const DAEMONS: u32 = 20;
+const SUBJECT_TAIL: &str = "auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 \
+tty=(none) ses=3";
+const KERNEL: &str = "ppid=0 pid=0 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 \
+sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kernel\" exe=(null)";
+
+#[derive(Debug, Clone)]
+struct Ctr {
+    index: usize,
+    ns: Vec<(NsKind, u64, u64)>,
+    /// Live tasks inside: (pid, ppid).
+    tasks: Vec<(u32, u32)>,
+    has_pid: bool,
+    parent: Option<usize>,
+    live_nested: usize,
+    /// The runtime task that cloned it, outside (clone variant).
+    runtime: Option<u32>,
+    depth: usize,
+}
+
+struct Gen<W: Write> {
+    w: W,
+    rng: u64,
+    serial: u64,
+    ms: u64,
+    truth: GenTruth,
+    next_pid: u32,
+    live_pids: HashSet<u32>,
+    next_id: u64,
+    next_inode: u64,
+    free_inodes: Vec<u64>,
+    used_inodes: HashSet<u64>,
+    host: [(u64, u64); 6],
+    live: Vec<Ctr>,
+    /// Kernel DEL records still to write: (countdown, kind, inode, id).
+    kernel_dels: Vec<(u32, NsKind, u64, u64)>,
+}
+
+/// A record of an event: type name and fields.
+type Rec = (String, String);
+
+impl<W: Write> Gen<W> {
+    fn rand(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.rand() % n.max(1)
+    }
+
+    fn next_serial(&mut self) -> u64 {
+        self.serial += 1;
+        if self.below(4) == 0 {
+            self.ms += 1;
+        }
+        self.serial
+    }
+
+    fn write_event(&mut self, serial: u64, recs: &[Rec], eoe: bool) -> io::Result<()> {
+        let stamp = format!(
+            "{}.{:03}:{serial}",
+            1795900000 + self.ms / 1000,
+            self.ms % 1000
+        );
+        for (ty, body) in recs {
+            writeln!(self.w, "type={ty} msg=audit({stamp}): {body}")?;
+        }
+        let mut n = recs.len() as u64;
+        if eoe {
+            writeln!(self.w, "type=EOE msg=audit({stamp}): ")?;
+            n += 1;
+        }
+        self.truth.records += n;
+        self.truth.events += 1;
+        self.tick_kernel_dels()
+    }
+
+    fn event(&mut self, recs: &[Rec]) -> io::Result<u64> {
+        let s = self.next_serial();
+        self.write_event(s, recs, true)?;
+        Ok(s)
+    }
+
+    fn tick_kernel_dels(&mut self) -> io::Result<()> {
+        let mut due = Vec::new();
+        self.kernel_dels.retain_mut(|d| {
+            if d.0 == 0 {
+                due.push(*d);
+                false
+            } else {
+                d.0 -= 1;
+                true
+            }
+        });
+        for (_, kind, inum, id) in due {
+            self.del(kind, inum, id, KERNEL)?;
+        }
+        Ok(())
+    }
+
+    fn del(&mut self, kind: NsKind, inum: u64, id: u64, subject: &str) -> io::Result<()> {
+        let t = kind.name();
+        let rec = (
+            format!("UNKNOWN[{}]", kind.del_type()),
+            format!("op=remove {subject} dev=00:04 {t}ns={inum} {t}ns_id={id} res=1"),
+        );
+        self.truth.removed[kind.index()] += 1;
+        self.free_inodes.push(inum);
+        let s = self.next_serial();
+        self.write_event(s, &[rec], false)
+    }
+
+    fn new_pid(&mut self) -> u32 {
+        loop {
+            self.next_pid = if self.next_pid >= 30000 {
+                1000
+            } else {
+                self.next_pid + 1
+            };
+            if self.live_pids.insert(self.next_pid) {
+                return self.next_pid;
+            }
+        }
+    }
+
+    fn subject(pid: u32, ppid: u32, comm: &str) -> String {
+        format!("ppid={ppid} pid={pid} {SUBJECT_TAIL} comm=\"{comm}\" exe=\"/usr/bin/{comm}\"")
+    }
+
+    fn syscall(nr: u32, exit: Option<i64>, pid: u32, ppid: u32, comm: &str) -> Rec {
+        let result = match exit {
+            Some(e) => format!(" success={} exit={e}", if e < 0 { "no" } else { "yes" }),
+            None => String::new(),
+        };
+        (
+            "SYSCALL".into(),
+            format!(
+                "arch=c000003e syscall={nr}{result} a0=0 a1=7ffd0 a2=0 a3=0 items=0 {} key=(null)",
+                Self::subject(pid, ppid, comm)
+            ),
+        )
+    }
+
+    fn proctitle(comm: &str) -> Rec {
+        let hex: String = comm.bytes().map(|b| format!("{b:02X}")).collect();
+        ("PROCTITLE".into(), format!("proctitle={hex}"))
+    }
+
+    fn file_event(&mut self, pid: u32, ppid: u32, comm: &str) -> io::Result<u64> {
+        self.event(&[
+            Self::syscall(257, Some(3), pid, ppid, comm),
+            ("CWD".into(), "cwd=\"/\"".into()),
+            (
+                "PATH".into(),
+                "item=0 name=\"/etc/hosts\" inode=131 dev=00:03 mode=0100644 ouid=0 ogid=0 \
+rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0"
+                    .into(),
+            ),
+            Self::proctitle(comm),
+        ])
+    }
+
+    fn exec_event(&mut self, pid: u32, ppid: u32, comm: &str) -> [Rec; 5] {
+        let _ = self;
+        [
+            Self::syscall(59, Some(0), pid, ppid, comm),
+            ("EXECVE".into(), format!("argc=1 a0=\"{comm}\"")),
+            ("CWD".into(), "cwd=\"/\"".into()),
+            (
+                "PATH".into(),
+                format!(
+                    "item=0 name=\"/usr/bin/{comm}\" inode=77 dev=00:03 mode=0100755 ouid=0 \
+ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0"
+                ),
+            ),
+            Self::proctitle(comm),
+        ]
+    }
+
+    fn new_ns(&mut self, kind: NsKind) -> (u64, u64) {
+        let inum = match self.free_inodes.pop() {
+            Some(i) => i,
+            None => {
+                self.next_inode += 1;
+                self.next_inode
+            }
+        };
+        if !self.used_inodes.insert(inum) {
+            self.truth.inode_reuses += 1;
+        }
+        self.next_id += 1;
+        self.truth.created[kind.index()] += 1;
+        (inum, self.next_id)
+    }
+
+    fn init_rec(kind: NsKind, subject: &str, old: (u64, u64), new: (u64, u64)) -> Rec {
+        let t = kind.name();
+        (
+            format!("UNKNOWN[{}]", kind.init_type()),
+            format!(
+                "op=create {subject} dev=00:04 old_{t}ns={} old_{t}ns_id={} {t}ns={} {t}ns_id={} \
+res=1",
+                old.0, old.1, new.0, new.1
+            ),
+        )
+    }
+
+    fn load_module(&mut self) -> io::Result<()> {
+        let mut recs = vec![Self::syscall(313, Some(0), 90, 1, "insmod")];
+        for k in NsKind::ALL {
+            let t = k.name();
+            let (inum, id) = self.host[k.index()];
+            recs.push((
+                format!("UNKNOWN[{}]", k.init_type()),
+                format!(
+                    "op=existing {} dev=00:04 old_{t}ns=(none) old_{t}ns_id=(none) {t}ns={inum} \
+{t}ns_id={id} res=1",
+                    Self::subject(90, 1, "insmod")
+                ),
+            ));
+            self.truth.existing[k.index()] += 1;
+        }
+        recs.push(Self::proctitle("insmod"));
+        self.event(&recs).map(drop)
+    }
+
+    /// The namespace of `kind` a task of container `parent` (or the host) is in.
+    fn ns_of(&self, parent: Option<usize>, kind: NsKind) -> (u64, u64) {
+        let mut p = parent;
+        while let Some(i) = p {
+            let c = &self.live[i];
+            if let Some(&(_, inum, id)) = c.ns.iter().find(|(k, _, _)| *k == kind) {
+                return (inum, id);
+            }
+            p = c.parent;
+        }
+        self.host[kind.index()]
+    }
+
+    fn start_container(&mut self) -> io::Result<()> {
+        use NsKind::*;
+        let kinds: &[NsKind] = match self.below(20) {
+            0..=9 => &[Mnt, Uts, Ipc, Pid, Net],
+            10..=13 => &[User, Mnt, Uts, Ipc, Pid, Net],
+            14..=16 => &[Net],
+            _ => &[User, Net],
+        };
+        let index = self.truth.inside.len();
+        let r = self.new_pid();
+        // The runtime's child execs the runtime shim: a host event.
+        let recs = self.exec_event(r, RUNTIME_PID, "runc");
+        self.event(&recs)?;
+        let clone = self.below(10) < 3;
+        let subject = Self::subject(r, RUNTIME_PID, "runc");
+        let mut ns = Vec::new();
+        let mut recs = Vec::new();
+        let q = self.new_pid();
+        recs.push(if clone {
+            Self::syscall(56, Some(i64::from(q)), r, RUNTIME_PID, "runc")
+        } else {
+            Self::syscall(272, Some(0), r, RUNTIME_PID, "runc")
+        });
+        for &k in kinds {
+            let new = self.new_ns(k);
+            recs.push(Self::init_rec(k, &subject, self.host[k.index()], new));
+            ns.push((k, new.0, new.1));
+        }
+        recs.push(Self::proctitle("runc"));
+        let serial = self.event(&recs)?;
+        self.truth.serials.push(serial);
+        self.truth.inside.push(0);
+        self.truth.parents.push(None);
+        self.truth.containers += 1;
+        let mut c = Ctr {
+            index,
+            ns,
+            tasks: Vec::new(),
+            has_pid: kinds.contains(&Pid),
+            parent: None,
+            live_nested: 0,
+            runtime: None,
+            depth: 0,
+        };
+        if clone {
+            c.runtime = Some(r);
+            c.tasks.push((q, r));
+            let recs = self.exec_event(q, r, "init");
+            self.event(&recs)?;
+            c.tasks.truncate(1);
+            self.truth.inside[index] += 1;
+        } else {
+            // The vfork returns after the child's execve: its event has the lower serial and is
+            // written second.
+            let vfork = self.next_serial();
+            let recs = self.exec_event(q, r, "init");
+            self.event(&recs)?;
+            let rec = Self::syscall(58, Some(i64::from(q)), r, RUNTIME_PID, "runc");
+            self.write_event(vfork, &[rec, Self::proctitle("runc")], true)?;
+            c.tasks.push((r, RUNTIME_PID));
+            c.tasks.push((q, r));
+            self.truth.inside[index] += 2;
+        }
+        self.live.push(c);
+        Ok(())
+    }
+
+    /// A task of `ci` that has no child among the container's tasks.
+    fn leaf(&mut self, ci: usize) -> Option<usize> {
+        let c = &self.live[ci];
+        let leaves: Vec<usize> = (0..c.tasks.len())
+            .filter(|&i| !c.tasks.iter().any(|t| t.1 == c.tasks[i].0))
+            .collect();
+        if leaves.is_empty() {
+            return None;
+        }
+        let pick = self.below(leaves.len() as u64) as usize;
+        Some(leaves[pick])
+    }
+
+    fn activity(&mut self, ci: usize) -> io::Result<()> {
+        let index = self.live[ci].index;
+        let n = self.live[ci].tasks.len() as u64;
+        if n == 0 {
+            return Ok(());
+        }
+        let ti = self.below(n) as usize;
+        let (pid, ppid) = self.live[ci].tasks[ti];
+        match self.below(100) {
+            0..=39 => {
+                let child = self.new_pid();
+                let seen = if self.live[ci].has_pid {
+                    i64::from(self.live[ci].tasks.len() as u32 + 1)
+                } else {
+                    i64::from(child)
+                };
+                let rec = Self::syscall(56, Some(seen), pid, ppid, "sh");
+                self.event(&[rec, Self::proctitle("sh")])?;
+                let comm = ["ls", "cat", "nginx", "python3"][self.below(4) as usize];
+                let recs = self.exec_event(child, pid, comm);
+                self.event(&recs)?;
+                self.live[ci].tasks.push((child, pid));
+                self.truth.inside[index] += 2;
+            }
+            40..=59 if n > 1 => {
+                if let Some(li) = self.leaf(ci) {
+                    let (pid, ppid) = self.live[ci].tasks.remove(li);
+                    let rec = Self::syscall(231, None, pid, ppid, "ls");
+                    self.event(&[rec, Self::proctitle("ls")])?;
+                    self.live_pids.remove(&pid);
+                    self.truth.inside[index] += 1;
+                }
+            }
+            60..=98 => {
+                self.file_event(pid, ppid, "nginx")?;
+                self.truth.inside[index] += 1;
+            }
+            _ if self.live[ci].depth < 2 && self.live.len() < 64 && n > 1 => {
+                self.nest(ci)?;
+            }
+            _ => {
+                self.file_event(pid, ppid, "sh")?;
+                self.truth.inside[index] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// A leaf task of `ci` unshares a nested container.
+    fn nest(&mut self, ci: usize) -> io::Result<()> {
+        use NsKind::*;
+        let Some(li) = self.leaf(ci) else {
+            return Ok(());
+        };
+        let (pid, ppid) = self.live[ci].tasks[li];
+        let kinds: &[NsKind] = match self.below(3) {
+            0 => &[Net],
+            1 => &[Uts, Net],
+            _ => &[Mnt, Uts],
+        };
+        let subject = Self::subject(pid, ppid, "unshare");
+        let mut recs = vec![Self::syscall(272, Some(0), pid, ppid, "unshare")];
+        let mut ns = Vec::new();
+        for &k in kinds {
+            let old = self.ns_of(Some(ci), k);
+            let new = self.new_ns(k);
+            recs.push(Self::init_rec(k, &subject, old, new));
+            ns.push((k, new.0, new.1));
+        }
+        recs.push(Self::proctitle("unshare"));
+        let parent_index = self.live[ci].index;
+        let serial = self.event(&recs)?;
+        self.truth.inside[parent_index] += 1;
+        self.live[ci].tasks.remove(li);
+        self.live[ci].live_nested += 1;
+        let index = self.truth.inside.len();
+        self.truth.serials.push(serial);
+        self.truth.inside.push(0);
+        self.truth.parents.push(Some(parent_index));
+        self.truth.containers += 1;
+        self.truth.nested += 1;
+        let depth = self.live[ci].depth + 1;
+        self.live.push(Ctr {
+            index,
+            ns,
+            tasks: vec![(pid, ppid)],
+            has_pid: false,
+            parent: Some(ci),
+            live_nested: 0,
+            runtime: None,
+            depth,
+        });
+        Ok(())
+    }
+
+    /// Ends live container `ci`: its tasks exit, the last one removes the mount, UTS and IPC
+    /// namespaces, the kernel the others a little later.
+    fn stop(&mut self, ci: usize) -> io::Result<()> {
+        let index = self.live[ci].index;
+        let mut last = None;
+        while let Some(li) = self.leaf(ci) {
+            let (pid, ppid) = self.live[ci].tasks.remove(li);
+            let rec = Self::syscall(231, None, pid, ppid, "sh");
+            self.event(&[rec, Self::proctitle("sh")])?;
+            self.live_pids.remove(&pid);
+            self.truth.inside[index] += 1;
+            last = Some((pid, ppid));
+        }
+        let c = self.live.remove(ci);
+        // Indices of containers after ci moved down by one.
+        for other in &mut self.live {
+            if let Some(p) = other.parent {
+                if p > ci {
+                    other.parent = Some(p - 1);
+                }
+            }
+        }
+        if let Some(p) = c.parent {
+            self.live[p].live_nested -= 1;
+        }
+        let (pid, ppid) = last.unwrap_or((0, 0));
+        let subject = format!("ppid={ppid} pid={pid} {SUBJECT_TAIL} comm=\"sh\" exe=(null)");
+        for &(k, inum, id) in &c.ns {
+            match k {
+                NsKind::Mnt | NsKind::Uts | NsKind::Ipc => self.del(k, inum, id, &subject)?,
+                _ => {
+                    let delay = self.below(20) as u32;
+                    self.kernel_dels.push((delay, k, inum, id));
+                }
+            }
+        }
+        if let Some(r) = c.runtime {
+            let rec = Self::syscall(231, None, r, RUNTIME_PID, "runc");
+            self.event(&[rec, Self::proctitle("runc")])?;
+            self.live_pids.remove(&r);
+        }
+        self.truth.ended += 1;
+        Ok(())
+    }
+
+    fn host_event(&mut self) -> io::Result<()> {
+        let pid = 200 + self.below(u64::from(DAEMONS)) as u32;
+        self.file_event(pid, 1, "sshd").map(drop)
+    }
+}
+
+/// Writes the log to `w`; returns what the simulation did.
+pub fn generate<W: Write>(p: &GenParams, w: W) -> io::Result<GenTruth> {
+    let mut host = [(0, 0); 6];
+    for (i, h) in host.iter_mut().enumerate() {
+        *h = (HOST_INODE + i as u64, i as u64 + 1);
+    }
+    let mut g = Gen {
+        w,
+        rng: p.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
+        serial: 0,
+        ms: 0,
+        truth: GenTruth::default(),
+        next_pid: 1000,
+        live_pids: HashSet::new(),
+        next_id: 100,
+        next_inode: FIRST_INODE,
+        free_inodes: Vec::new(),
+        used_inodes: HashSet::new(),
+        host,
+        live: Vec::new(),
+        kernel_dels: Vec::new(),
+    };
+    g.load_module()?;
+    while g.truth.records < p.records {
+        let live = g.live.len();
+        match g.below(100) {
+            0..=29 => g.host_event()?,
+            30..=32 if live < p.max_live => g.start_container()?,
+            33..=34 if live > 0 => {
+                let idle: Vec<usize> = (0..live).filter(|&i| g.live[i].live_nested == 0).collect();
+                let pick = g.below(idle.len() as u64) as usize;
+                g.stop(idle[pick])?;
+            }
+            _ if live > 0 => {
+                let ci = g.below(live as u64) as usize;
+                g.activity(ci)?;
+            }
+            _ => g.start_container()?,
+        }
+    }
+    // The kernel's removals still due.
+    while !g.kernel_dels.is_empty() {
+        for d in &mut g.kernel_dels {
+            d.0 = 0;
+        }
+        g.tick_kernel_dels()?;
+    }
+    g.w.flush()?;
+    // Containers whose removals were all written have ended; those still live have not.
+    g.truth.ended = g.truth.containers - g.live.len() as u64;
+    Ok(g.truth)
+}

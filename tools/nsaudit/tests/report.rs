@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `nsaudit report` on logs recorded in the guest and on generated ones.  The expectations are
+//! derived from the logs with the validator's parser (`record::parse_log`), not from the
+//! report's.
+
+use nsaudit::record::{parse_log, Record};
+use nsaudit::reference::NsKind;
+use nsaudit::report::genlog::{generate, GenParams};
+use nsaudit::report::{report_from_readers, Report, ReportOptions};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufReader;
+use std::process::Command;
+
+const VALIDATE: &str = include_str!("fixtures/validate.log");
+const CONTAINER: &str = include_str!("fixtures/container.log");
+
+fn report(opts: ReportOptions, log: &str) -> Report {
+    report_from_readers(opts, [("log".to_string(), log.as_bytes())]).unwrap()
+}
+
+fn records(log: &str) -> Vec<Record> {
+    parse_log(log.as_bytes())
+        .map(|r| r.expect("the fixture parses").2)
+        .collect()
+}
+
+fn stamp(r: &Record) -> String {
+    format!("{}.{:03}:{}", r.sec, r.msec, r.serial)
+}
+
+/// `(kind, id)` of the INIT op=create / DEL records of a log.
+fn ns_records(recs: &[Record], init: bool, op: &str) -> Vec<(NsKind, u64, String)> {
+    recs.iter()
+        .filter_map(|r| {
+            let (kind, is_init) = NsKind::from_type(r.ty)?;
+            (is_init == init && r.get("op") == Some(op)).then(|| {
+                let id = r
+                    .get(&format!("{}ns_id", kind.name()))
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                (kind, id, stamp(r))
+            })
+        })
+        .collect()
+}
+
+/// Checks what every log must satisfy.
+fn check_consistency(log: &str) -> Report {
+    let recs = records(log);
+    let r = report(ReportOptions::default(), log);
+    assert_eq!(r.summary.bad_lines, 0);
+    assert_eq!(r.summary.records, recs.len() as u64);
+    let events: BTreeSet<String> = recs.iter().map(stamp).collect();
+    assert_eq!(r.summary.events, events.len() as u64);
+    let creates = ns_records(&recs, true, "create");
+    let dels = ns_records(&recs, false, "remove");
+    // INIT op=create records per type.
+    for k in NsKind::ALL {
+        let n = creates.iter().filter(|c| c.0 == k).count() as u64;
+        assert_eq!(r.summary.created[k], n, "{k:?}");
+        let d = dels.iter().filter(|c| c.0 == k).count() as u64;
+        assert_eq!(r.summary.removed[k], d, "{k:?}");
+    }
+    // Every created namespace is the member of exactly one container, the one of its event.
+    let mut members: Vec<(NsKind, u64, String)> = r
+        .containers
+        .iter()
+        .flat_map(|c| {
+            c.namespaces.iter().map(move |n| {
+                let k = NsKind::ALL
+                    .into_iter()
+                    .find(|k| k.name() == n.kind)
+                    .unwrap();
+                (k, n.id, c.id.to_string())
+            })
+        })
+        .collect();
+    members.sort();
+    let mut want = creates.clone();
+    want.sort();
+    assert_eq!(members, want);
+    // One container per event that created something.
+    let by_event: BTreeSet<&String> = creates.iter().map(|c| &c.2).collect();
+    assert_eq!(r.containers.len(), by_event.len());
+    // Each DEL matches an INIT, or is counted as created before the log.
+    let known: BTreeSet<(NsKind, u64)> = recs
+        .iter()
+        .filter_map(|r| {
+            let (kind, init) = NsKind::from_type(r.ty)?;
+            let id = r.get(&format!("{}ns_id", kind.name()))?.parse().ok()?;
+            init.then_some((kind, id))
+        })
+        .collect();
+    let unknown = dels.iter().filter(|d| !known.contains(&(d.0, d.1))).count();
+    assert_eq!(r.summary.removed_unknown, unknown as u64);
+    // A container ended exactly when all its namespaces have DEL records, at the last one.
+    for c in &r.containers {
+        let ends: Vec<&String> = c
+            .namespaces
+            .iter()
+            .filter_map(|n| {
+                dels.iter()
+                    .find(|d| d.0.name() == n.kind && d.1 == n.id)
+                    .map(|d| &d.2)
+            })
+            .collect();
+        if ends.len() == c.namespaces.len() {
+            let last = ends
+                .iter()
+                .max_by_key(|s| s.rsplit(':').next().unwrap().parse::<u64>().unwrap());
+            assert_eq!(c.ended.map(|e| e.to_string()).as_ref(), last.copied());
+        } else {
+            assert!(c.ended.is_none());
+        }
+    }
+    // The creator is the subject of the SYSCALL record of the creating event.
+    for c in &r.containers {
+        let sys = recs
+            .iter()
+            .find(|rec| rec.ty == 1300 && stamp(rec) == c.id.to_string())
+            .expect("the creating event has a SYSCALL record");
+        let who = c.creator.as_ref().unwrap();
+        assert_eq!(Some(who.pid.to_string().as_str()), sys.get("pid"));
+        assert_eq!(Some(who.ppid.to_string().as_str()), sys.get("ppid"));
+        assert_eq!(
+            who.exe.as_deref().map(|e| format!("\"{e}\"")).as_deref(),
+            sys.get("exe")
+        );
+        assert_eq!(
+            c.syscall.as_ref().map(|s| s.nr.to_string()).as_deref(),
+            sys.get("syscall")
+        );
+    }
+    r
+}
+
+#[test]
+fn validate_log_is_consistent() {
+    let r = check_consistency(VALIDATE);
+    // nsaudit validate creates its namespaces with unshare and clone from its own children.
+    for c in &r.containers {
+        assert_eq!(
+            c.creator.as_ref().unwrap().exe.as_deref(),
+            Some("/bin/nsaudit")
+        );
+    }
+}
+
+#[test]
+fn container_log_is_consistent() {
+    check_consistency(CONTAINER);
+}
+
+/// The serial of the first record of type `ty` whose fields include all of `fields`.
+fn serial_of(recs: &[Record], ty: u16, fields: &[(&str, &str)]) -> u64 {
+    recs.iter()
+        .find(|r| r.ty == ty && fields.iter().all(|(k, v)| r.get(k) == Some(v)))
+        .unwrap_or_else(|| panic!("no record {ty} with {fields:?}"))
+        .serial
+}
+
+#[test]
+fn container_log_has_the_scenarios_containers() {
+    let recs = records(CONTAINER);
+    let r = check_consistency(CONTAINER);
+    // unshare -m -u -i -n -p -f: one event, five namespaces, made by busybox's unshare.
+    let big = serial_of(&recs, 1300, &[("syscall", "272"), ("a0", "6c020000")]);
+    let c = r.containers.iter().find(|c| c.id.serial == big).unwrap();
+    let kinds: BTreeSet<&str> = c.namespaces.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, BTreeSet::from(["mnt", "uts", "ipc", "pid", "net"]));
+    let who = c.creator.as_ref().unwrap();
+    assert_eq!(
+        (who.comm.as_deref(), who.exe.as_deref()),
+        (Some("unshare"), Some("/bin/busybox"))
+    );
+    assert_eq!(c.depth, 0);
+    // unshare -n inside it: nested, its net derived from the container's.
+    let nested = serial_of(&recs, 1300, &[("syscall", "272"), ("a0", "40000000")]);
+    let n = r.containers.iter().find(|c| c.id.serial == nested).unwrap();
+    assert_eq!(n.parent, Some(c.id));
+    assert_eq!(n.depth, 1);
+    let net = c.namespaces.iter().find(|x| x.kind == "net").unwrap();
+    let nn = r
+        .namespaces
+        .iter()
+        .find(|x| x.ns == n.namespaces[0])
+        .unwrap();
+    assert_eq!(nn.parent, Some(*net));
+    // unshare -U -n: user and net, on the host.
+    let un = serial_of(&recs, 1300, &[("syscall", "272"), ("a0", "50000000")]);
+    let u = r.containers.iter().find(|c| c.id.serial == un).unwrap();
+    let kinds: Vec<&str> = u.namespaces.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, ["user", "net"]);
+    assert_eq!(u.parent, None);
+    // The nested container's events count in its parent's total.
+    assert_eq!(c.events_with_nested, c.events_inside + n.events_with_nested);
+}
+
+#[test]
+fn container_events_are_those_of_its_tasks() {
+    let recs = records(CONTAINER);
+    let big = serial_of(&recs, 1300, &[("syscall", "272"), ("a0", "6c020000")]);
+    let r = report(
+        ReportOptions {
+            events: vec![big.to_string().parse().unwrap()],
+            ..Default::default()
+        },
+        CONTAINER,
+    );
+    let listed: BTreeMap<u64, _> = r
+        .selection
+        .as_ref()
+        .unwrap()
+        .events
+        .iter()
+        .map(|e| (e.stamp.serial, e))
+        .collect();
+    // execve records (1309) of the commands run inside, and of those run on the host.
+    let inside = [
+        serial_of(
+            &recs,
+            1309,
+            &[("a0", "\"cat\""), ("a1", "\"/proc/self/status\"")],
+        ),
+        serial_of(&recs, 1309, &[("a0", "\"sleep\"")]),
+        serial_of(&recs, 1309, &[("a0", "\"unshare\""), ("a1", "\"-n\"")]),
+    ];
+    for s in inside {
+        assert!(listed.contains_key(&s), "event {s} is not listed");
+    }
+    let outside = [
+        serial_of(&recs, 1309, &[("a0", "\"unshare\""), ("a1", "\"-m\"")]),
+        serial_of(&recs, 1309, &[("a0", "\"unshare\""), ("a1", "\"-U\"")]),
+        serial_of(&recs, 1309, &[("a0", "\"true\"")]),
+    ];
+    for s in outside {
+        assert!(!listed.contains_key(&s), "event {s} is listed");
+    }
+    // The creation and each removal of its five namespaces.
+    assert!(listed.contains_key(&big));
+    let removals = listed
+        .values()
+        .filter(|e| e.namespaces.iter().any(|n| n.starts_with("DEL ")))
+        .count();
+    assert_eq!(removals, 5 + 1);
+    // Every listed event belongs to the container or the nested one.
+    let c = r.containers.iter().find(|c| c.id.serial == big).unwrap();
+    assert_eq!(
+        listed.len() as u64,
+        c.events_with_nested + 1 + removals as u64
+    );
+}
+
+#[test]
+fn json_and_dot_describe_the_same_report() {
+    let r = report(ReportOptions::default(), CONTAINER);
+    let mut json = Vec::new();
+    r.write_json(&mut json).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(
+        v["containers"].as_array().unwrap().len(),
+        r.containers.len()
+    );
+    assert_eq!(v["summary"]["created"]["net"], 3);
+    let mut dot = Vec::new();
+    r.write_dot(&mut dot).unwrap();
+    let dot = String::from_utf8(dot).unwrap();
+    let edges = dot.lines().filter(|l| l.contains(" -> ")).count();
+    let with_parent = r.namespaces.iter().filter(|n| n.parent.is_some()).count();
+    assert_eq!(edges, with_parent);
+    assert_eq!(dot.matches("subgraph cluster_").count(), r.containers.len());
+}
+
+fn check_generated(p: &GenParams) {
+    let path = std::env::temp_dir().join(format!(
+        "nsaudit-genlog-{}-{}.log",
+        std::process::id(),
+        p.records
+    ));
+    let f = std::fs::File::create(&path).unwrap();
+    let truth = generate(p, std::io::BufWriter::new(f)).unwrap();
+    let f = std::fs::File::open(&path).unwrap();
+    let r = report_from_readers(
+        ReportOptions::default(),
+        [("gen".to_string(), BufReader::new(f))],
+    )
+    .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(truth.records >= p.records);
+    assert_eq!(r.summary.records, truth.records);
+    assert_eq!(r.summary.events, truth.events);
+    assert_eq!(r.summary.bad_lines + r.summary.warnings, 0);
+    assert_eq!(r.summary.created.0, truth.created);
+    assert_eq!(r.summary.removed.0, truth.removed);
+    assert_eq!(r.summary.existing.0, truth.existing);
+    assert_eq!(r.summary.containers, truth.containers);
+    assert_eq!(r.summary.containers_ended, truth.ended);
+    assert_eq!(r.summary.removed_unknown, 0);
+    assert!(truth.inode_reuses > 0);
+    // Containers in creation order, with their parents and the events inside each.
+    let mut cs = r.containers.clone();
+    cs.sort_by_key(|c| c.id.serial);
+    let serials: Vec<u64> = cs.iter().map(|c| c.id.serial).collect();
+    assert_eq!(serials, truth.serials);
+    let inside: Vec<u64> = cs.iter().map(|c| c.events_inside).collect();
+    assert_eq!(inside, truth.inside);
+    let parents: Vec<Option<u64>> = cs.iter().map(|c| c.parent.map(|p| p.serial)).collect();
+    let want: Vec<Option<u64>> = truth
+        .parents
+        .iter()
+        .map(|p| p.map(|i| truth.serials[i]))
+        .collect();
+    assert_eq!(parents, want);
+    assert_eq!(truth.nested, parents.iter().flatten().count() as u64);
+}
+
+#[test]
+fn generated_log_small() {
+    check_generated(&GenParams {
+        records: 50_000,
+        seed: 7,
+        max_live: 20,
+    });
+}
+
+/// One million records; slow in a debug build: `cargo test --release -- --ignored`, which
+/// scripts/report-bench runs.
+#[test]
+#[ignore]
+fn generated_log_one_million_records() {
+    check_generated(&GenParams::default());
+}
+
+#[test]
+fn the_command_exits_1_on_bad_lines_unless_lenient() {
+    let dir = std::env::temp_dir().join(format!("nsaudit-report-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("bad.log");
+    std::fs::write(&log, format!("{CONTAINER}garbage\ntype=EOE msg=audit(1.0")).unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_nsaudit"))
+            .arg("report")
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let n = CONTAINER.lines().count();
+    assert!(
+        err.contains(&format!("bad.log:{}: error: ", n + 1)),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("bad.log:{}: error: truncated", n + 2)),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("containers: 3, 3 ended"));
+    assert_eq!(run(&["--lenient"]).status.code(), Some(0));
+    let o = run(&["--ns", "bogus:1"]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
