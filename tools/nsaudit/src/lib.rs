@@ -7,9 +7,11 @@
 //! - [`audit`]: the audit netlink socket (daemon role, rules, status, records);
 //! - [`nsops`]: create namespaces in child processes and read their identities;
 //! - [`validate`]: the scenarios of `nsaudit validate`;
-//! - [`demo`]: `nsaudit demo`.
+//! - [`demo`]: `nsaudit demo`;
+//! - [`bench`]: `nsaudit bench`, what auditing namespaces costs.
 
 pub mod audit;
+pub mod bench;
 pub mod demo;
 pub mod nsops;
 pub mod record;
