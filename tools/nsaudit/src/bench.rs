@@ -14,7 +14,8 @@
 //! - `audit-off`: no module, audit disabled: the reference of `module-audit-off`.
 //!
 //! The configurations are interleaved: every round measures each of them once for every type,
-//! in an order rotated from round to round, so that drift hits all alike.  A block is timed
+//! back to back and in an order rotated from round to round and type to type, so that drift
+//! hits all alike.  A block is timed
 //! until the system is quiet again, so that work a namespace's removal leaves to kernel workers
 //! and the records the daemon reads are paid for by the block that caused them.  Each round
 //! gives a ratio per configuration to the baseline of the same round; the report gives their
@@ -197,7 +198,7 @@ impl BenchOptions {
         let (rounds, block_ms, flood, pin) = if a.quick {
             (2, 300, 1000, 100)
         } else {
-            (5, 1500, 5000, 500)
+            (7, 1200, 5000, 500)
         };
         let rounds = a.rounds.unwrap_or(rounds);
         let block_ms = a.block_ms.unwrap_or(block_ms);
@@ -1287,9 +1288,11 @@ impl Bench<'_> {
         }
         let mut totals = [[Counts::default(); 5]; 6];
         for round in 0..self.opts.rounds {
-            for c in config_order(round) {
-                self.enter(c)?;
-                for (i, t) in results.iter_mut().enumerate() {
+            // Per type, the configurations back to back: the blocks compared with each other
+            // are seconds apart, whatever else the host does meanwhile.
+            for (i, t) in results.iter_mut().enumerate() {
+                for c in config_order(round + i) {
+                    self.enter(c)?;
                     let (rate, got) = self.block(t.kind, t.cycles)?;
                     t.rates[c.index()].push(rate);
                     let tot = &mut totals[i][c.index()];
@@ -1553,7 +1556,7 @@ mod tests {
         let o = BenchOptions::new(&args()).unwrap();
         assert_eq!(
             (o.rounds, o.block, o.flood, o.pin),
-            (5, Duration::from_millis(1500), 5000, 500)
+            (7, Duration::from_millis(1200), 5000, 500)
         );
         let q = BenchOptions::new(&BenchArgs {
             quick: true,

@@ -52,10 +52,10 @@ enum Cmd {
         /// A short run: 2 rounds of 300 ms blocks, a smaller flood and fewer pinned namespaces.
         #[arg(long)]
         quick: bool,
-        /// Rounds; each measures every type in every configuration once [default: 5, quick 2].
+        /// Rounds; each measures every type in every configuration once [default: 7, quick 2].
         #[arg(long)]
         rounds: Option<usize>,
-        /// Length of a block of cycles in the baseline, ms [default: 1500, quick 300].
+        /// Length of a block of cycles in the baseline, ms [default: 1200, quick 300].
         #[arg(long, value_name = "MS")]
         block_ms: Option<u64>,
         /// Namespaces of the flood [default: 5000, quick 1000].
