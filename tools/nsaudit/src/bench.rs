@@ -198,7 +198,7 @@ impl BenchOptions {
         let (rounds, block_ms, flood, pin) = if a.quick {
             (2, 300, 1000, 100)
         } else {
-            (7, 1200, 5000, 500)
+            (7, 1000, 5000, 500)
         };
         let rounds = a.rounds.unwrap_or(rounds);
         let block_ms = a.block_ms.unwrap_or(block_ms);
@@ -1185,6 +1185,30 @@ fn run_cmd(prog: &str, args: &[&str]) -> Result<(), BenchError> {
     }
 }
 
+/// Makes room for `n` open files (the pinned namespaces' fds); root may raise the hard limit.
+fn raise_fd_limit(n: u64) -> Result<(), BenchError> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one struct rlimit to `lim`.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(sys("getrlimit(RLIMIT_NOFILE)")(Errno::last()));
+    }
+    if lim.rlim_cur >= n {
+        return Ok(());
+    }
+    lim.rlim_cur = n;
+    lim.rlim_max = lim.rlim_max.max(n);
+    // SAFETY: setrlimit reads one struct rlimit from `lim`.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+        return Err(sys(format!(
+            "setrlimit(RLIMIT_NOFILE, {n}): needed to pin the namespaces"
+        ))(Errno::last()));
+    }
+    Ok(())
+}
+
 fn module_loaded() -> bool {
     Path::new("/sys/module/ns_audit").exists()
 }
@@ -1414,6 +1438,7 @@ impl Bench<'_> {
                     why: format!("no {k}"),
                 })
         };
+        raise_fd_limit(u64::from(self.opts.pin) * 6 + 64)?;
         quiesce(Duration::from_secs(10))?;
         let m0 = Self::meminfo()?;
         let mut fds: Vec<File> = Vec::with_capacity(self.opts.pin as usize * 6);
@@ -1556,7 +1581,7 @@ mod tests {
         let o = BenchOptions::new(&args()).unwrap();
         assert_eq!(
             (o.rounds, o.block, o.flood, o.pin),
-            (7, Duration::from_millis(1200), 5000, 500)
+            (7, Duration::from_millis(1000), 5000, 500)
         );
         let q = BenchOptions::new(&BenchArgs {
             quick: true,

@@ -55,7 +55,7 @@ enum Cmd {
         /// Rounds; each measures every type in every configuration once [default: 7, quick 2].
         #[arg(long)]
         rounds: Option<usize>,
-        /// Length of a block of cycles in the baseline, ms [default: 1200, quick 300].
+        /// Length of a block of cycles in the baseline, ms [default: 1000, quick 300].
         #[arg(long, value_name = "MS")]
         block_ms: Option<u64>,
         /// Namespaces of the flood [default: 5000, quick 1000].
