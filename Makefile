@@ -4,20 +4,22 @@
 #
 #   make run      set up, build, boot the patched kernel, load ns_audit.ko, show the records
 #   make test     every test: host tests, KUnit in the guest, the validator in the guest
+#   make bench    what auditing namespaces costs (BENCH_ARGS=--quick for a short run)
 #
 # The module itself builds like any out-of-tree module:
 #   make -C $(KDIR) M=$(PWD) LLVM=-19          (Kbuild describes it)
 #   make module KDIR=/path/to/your/patched/build
 
 KDIR ?=
+BENCH_ARGS ?=
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup kernel module tools run test test-host test-guest clean help
+.PHONY: all setup kernel module tools run test test-host test-guest bench clean help
 
 all: module
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	$(SCRIPTS)/setup
@@ -43,7 +45,10 @@ test-host: setup
 test-guest: setup
 	$(SCRIPTS)/test --guest-only
 
+bench: setup
+	$(SCRIPTS)/bench $(BENCH_ARGS)
+
 clean:
-	rm -rf .tmp_versions tools/target
+	rm -rf .tmp_versions tools/target bench-out
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd Module.symvers modules.order
 	rm -f rust/*.o rust/.*.cmd rust/*.d rust/.*.d
