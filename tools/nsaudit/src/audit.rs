@@ -21,7 +21,7 @@ use netlink_sys::{protocols::NETLINK_AUDIT, Socket, SocketAddr};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::collections::VecDeque;
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
@@ -500,6 +500,13 @@ impl AuditSocket {
             }
             self.wait_readable(left)?;
         }
+    }
+}
+
+/// For waiting on the socket together with other descriptors.
+impl AsFd for AuditSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
     }
 }
 

@@ -8,10 +8,12 @@
 //! - [`nsops`]: create namespaces in child processes and read their identities;
 //! - [`validate`]: the scenarios of `nsaudit validate`;
 //! - [`demo`]: `nsaudit demo`;
+//! - [`bench`]: `nsaudit bench`, what auditing namespaces costs;
 //! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log;
 //! - [`stress`]: `nsaudit stress`.
 
 pub mod audit;
+pub mod bench;
 pub mod demo;
 pub mod nsops;
 pub mod record;
