@@ -27,18 +27,19 @@
 //! functions with unit tests; the measurements are I/O at the edge.
 
 use crate::audit::{AuditError, AuditSocket, Rule, Status, AUDIT_ARCH_X86_64};
-use crate::nsops::{self, clone_flag, Hold, Method, NsError};
+use crate::nsops::{self, clone_flag, read_exact, write_all, Hold, Method, NsError};
 use crate::reference::{is_ns_type, NsKind};
+use crate::validate::module_loaded;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::{fork, pipe2, read, write, ForkResult, Pid};
+use nix::unistd::{fork, pipe2, ForkResult, Pid};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::os::fd::{AsFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -989,33 +990,6 @@ impl Counts {
     }
 }
 
-fn write_all(fd: impl AsFd, mut buf: &[u8]) -> Result<(), Errno> {
-    while !buf.is_empty() {
-        match write(fd.as_fd(), buf) {
-            Ok(0) => return Err(Errno::EPIPE),
-            Ok(n) => buf = buf.get(n..).unwrap_or_default(),
-            Err(Errno::EINTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-fn read_exact(fd: impl AsFd, buf: &mut [u8]) -> Result<bool, Errno> {
-    let mut got = 0;
-    while got < buf.len() {
-        let rest = buf.get_mut(got..).unwrap_or_default();
-        match read(fd.as_fd(), rest) {
-            Ok(0) if got == 0 => return Ok(false),
-            Ok(0) => return Err(Errno::EPIPE),
-            Ok(n) => got += n,
-            Err(Errno::EINTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(true)
-}
-
 fn reader_main(cmd: OwnedFd, answer: OwnedFd) -> i32 {
     let mut sock = match AuditSocket::open() {
         Ok(s) => s,
@@ -1207,10 +1181,6 @@ fn raise_fd_limit(n: u64) -> Result<(), BenchError> {
         ))(Errno::last()));
     }
     Ok(())
-}
-
-fn module_loaded() -> bool {
-    Path::new("/sys/module/ns_audit").exists()
 }
 
 /// The bench's view of the kernel: the control socket, the reader, the current configuration.

@@ -219,7 +219,8 @@ pub fn unmount(dst: &Path) -> Result<(), NsError> {
     umount2(dst, MntFlags::empty()).map_err(sys(format!("umount {}", dst.display())))
 }
 
-fn write_all(fd: impl AsFd, mut buf: &[u8]) -> Result<(), Errno> {
+/// Writes all of `buf`, again after `EINTR`.
+pub(crate) fn write_all(fd: impl AsFd, mut buf: &[u8]) -> Result<(), Errno> {
     while !buf.is_empty() {
         match write(fd.as_fd(), buf) {
             Ok(0) => return Err(Errno::EPIPE),
@@ -232,7 +233,7 @@ fn write_all(fd: impl AsFd, mut buf: &[u8]) -> Result<(), Errno> {
 }
 
 /// Reads exactly `buf.len()` bytes; `Ok(false)` on end of file before the first byte.
-fn read_exact(fd: impl AsFd, buf: &mut [u8]) -> Result<bool, Errno> {
+pub(crate) fn read_exact(fd: impl AsFd, buf: &mut [u8]) -> Result<bool, Errno> {
     let mut got = 0;
     while got < buf.len() {
         let rest = buf.get_mut(got..).unwrap_or_default();

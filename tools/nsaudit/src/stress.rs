@@ -21,6 +21,7 @@ use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::parse_record;
 use crate::reference::{check_ns_record, is_ns_type, NsKind};
+use crate::validate::module_loaded;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::CString;
 use std::fmt::Write as _;
@@ -325,10 +326,6 @@ fn delete_module() -> Result<(), std::io::Error> {
     }
 }
 
-fn module_loaded() -> bool {
-    Path::new("/sys/module/ns_audit").exists()
-}
-
 /// Tries every invalid parameter: each must fail with `EINVAL` and leave no module behind.
 /// Also tries bad values on any parameter file that is writable.  Returns how many were
 /// refused as they should be.
@@ -560,7 +557,7 @@ struct Reader {
 }
 
 impl Reader {
-    /// Records that arrived within `wait`.  `ENOBUFS` on the socket means that a delivery
+    /// Records that arrived within `wait`, counted in `totals`.  `ENOBUFS` on the socket means that a delivery
     /// failed because the buffer was full: kauditd queues the record for another try (and
     /// counts it as lost if that queue overflows), so it is counted and reading goes on.
     fn recv(
@@ -576,6 +573,8 @@ impl Reader {
             other => other?,
         };
         totals.overruns += self.sock.take_overruns();
+        totals.records += got.len() as u64;
+        totals.ns_records += got.iter().filter(|(ty, _)| is_ns_type(*ty)).count() as u64;
         Ok(got)
     }
 
@@ -593,10 +592,6 @@ impl Reader {
                 return Ok(());
             }
             for (ty, text) in self.recv(left.min(Duration::from_millis(100)), totals)? {
-                totals.records += 1;
-                if is_ns_type(ty) {
-                    totals.ns_records += 1;
-                }
                 f(ty, &text);
             }
         }
@@ -672,10 +667,6 @@ impl Reader {
                 last = Instant::now();
             }
             for (ty, text) in recs {
-                totals.records += 1;
-                if is_ns_type(ty) {
-                    totals.ns_records += 1;
-                }
                 f(ty, &text);
             }
         }
