@@ -179,6 +179,8 @@ pub struct BenchOptions {
     pub out: PathBuf,
     /// Whether this is the short run.
     pub quick: bool,
+    /// Whether the guest's clock counts instructions (`scripts/bench --icount`).
+    pub icount: bool,
 }
 
 /// The raw arguments of `nsaudit bench`; [`BenchOptions::new`] checks them.
@@ -191,6 +193,7 @@ pub struct BenchArgs {
     pub flood: Option<u32>,
     pub pin: Option<u32>,
     pub out: PathBuf,
+    pub icount: bool,
 }
 
 impl BenchOptions {
@@ -231,6 +234,7 @@ impl BenchOptions {
             pin,
             out: a.out.clone(),
             quick: a.quick,
+            icount: a.icount,
         })
     }
 }
@@ -467,6 +471,8 @@ pub struct Report {
     pub rounds: usize,
     pub block_ms: u64,
     pub quick: bool,
+    /// Whether the clock counted instructions: see [`clock_name`].
+    pub icount: bool,
     pub types: Vec<TypeResult>,
     pub flood: FloodResult,
     /// `/sys/module/ns_audit/coresize` and `initsize`, bytes.
@@ -517,6 +523,15 @@ fn verdict(ok: Option<bool>) -> &'static str {
     }
 }
 
+/// What the guest's clock measured, for the reports.
+pub fn clock_name(icount: bool) -> &'static str {
+    if icount {
+        "instructions (QEMU -icount: a second is 10^9 instructions of both CPUs together)"
+    } else {
+        "wall time (QEMU TCG)"
+    }
+}
+
 /// The text report: rates, ratios, targets, flood, memory.
 pub fn render_table(r: &Report) -> String {
     let mut s = String::new();
@@ -529,6 +544,7 @@ pub fn render_table(r: &Report) -> String {
         r.block_ms,
         if r.quick { " (quick)" } else { "" }
     );
+    let _ = writeln!(s, "clock: {}", clock_name(r.icount));
     let _ = writeln!(s);
     let _ = writeln!(s, "configurations:");
     for c in Config::ALL {
@@ -729,6 +745,11 @@ pub fn render_json(r: &Report) -> String {
     let _ = writeln!(s, "  \"rounds\": {},", r.rounds);
     let _ = writeln!(s, "  \"block_ms\": {},", r.block_ms);
     let _ = writeln!(s, "  \"quick\": {},", r.quick);
+    let _ = writeln!(
+        s,
+        "  \"clock\": {},",
+        json_str(if r.icount { "instructions" } else { "wall" })
+    );
     let _ = writeln!(s, "  \"seconds\": {},", json_num(r.seconds));
     let confs: Vec<String> = Config::ALL
         .iter()
@@ -1516,6 +1537,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<Report, 
         rounds: opts.rounds,
         block_ms: opts.block.as_millis() as u64,
         quick: opts.quick,
+        icount: opts.icount,
         types,
         flood,
         module_core,
@@ -1726,6 +1748,7 @@ cpu1 5 0 10 150 3 1 1 0 0 0\nintr 1 2\nctxt 9\n";
             rounds: 2,
             block_ms: 1500,
             quick: false,
+            icount: false,
             types: vec![t],
             flood: FloodResult {
                 namespaces: 100,
@@ -1802,5 +1825,16 @@ cpu1 5 0 10 150 3 1 1 0 0 0\nintr 1 2\nctxt 9\n";
         assert!(lines[0].starts_with("# type module module-min module-max"));
         assert!(lines[1].starts_with("net 0.9500 0.9500 0.9500 "), "{d}");
         assert_eq!(lines[1].split(' ').count(), 1 + 4 * 3);
+    }
+
+    #[test]
+    fn reports_say_what_the_clock_counted() {
+        let mut r = report();
+        assert!(render_table(&r).contains("\nclock: wall time (QEMU TCG)\n"));
+        assert!(render_json(&r).contains("\"clock\": \"wall\","));
+        r.icount = true;
+        let t = render_table(&r);
+        assert!(t.contains("\nclock: instructions (QEMU -icount"), "{t}");
+        assert!(render_json(&r).contains("\"clock\": \"instructions\","));
     }
 }

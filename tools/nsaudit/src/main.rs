@@ -90,6 +90,10 @@ enum Cmd {
         /// Directory for bench.json, bench.txt and bench.dat.
         #[arg(long, default_value = "/out")]
         out: PathBuf,
+        /// The guest runs under QEMU -icount (scripts/bench --icount): its clock counts
+        /// instructions; the reports say so.
+        #[arg(long)]
+        icount: bool,
     },
     /// Check the AUDIT_NS_* records of an auditd log against the reference.
     CheckLog {
@@ -330,6 +334,7 @@ fn main() -> anyhow::Result<ExitCode> {
             flood,
             pin,
             out,
+            icount,
         } => {
             let opts = BenchOptions::new(&BenchArgs {
                 module,
@@ -339,6 +344,7 @@ fn main() -> anyhow::Result<ExitCode> {
                 flood,
                 pin,
                 out,
+                icount,
             })?;
             let report = bench::run(&opts, &mut std::io::stderr()).context("nsaudit bench")?;
             print!("{}", bench::render_table(&report));
