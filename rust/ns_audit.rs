@@ -61,12 +61,16 @@ fn ns_id(ns: &Namespace) -> NsId {
 
 /// Writes one record.  Never sleeps: the buffer is allocated with `GFP_ATOMIC`, so a full
 /// backlog makes audit drop the record and count it as lost instead of waiting.
+///
+/// The subject fields follow `op=` only in a record that is an event of its own: in a system
+/// call, the record joins the call's event, whose `SYSCALL` record names the subject.
 fn log(subject: Subject, ty: u32, fields: &NsFields) {
     let Some(mut rec) = Record::start(subject, GFP_ATOMIC, ty) else {
         return;
     };
     rec.write(fmt!("op={}", fields.op.name()));
     match subject {
+        Subject::Current if rec.in_syscall_event() => (),
         Subject::Current => rec.write_task_info(),
         Subject::Kernel => rec.write(fmt!("{KERNEL_SUBJECT}")),
     }

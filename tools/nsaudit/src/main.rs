@@ -6,12 +6,13 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use nsaudit::bench::{self, BenchArgs, BenchOptions};
 use nsaudit::demo::{run_demo, DemoOptions};
-use nsaudit::record::parse_log;
-use nsaudit::reference::{check_ns_record, is_ns_type};
+use nsaudit::record::{parse_log, AUDIT_SYSCALL};
+use nsaudit::reference::{check_event_subject, check_ns_record, is_ns_type};
 use nsaudit::report::capture::{run_capture, CaptureOptions};
 use nsaudit::report::{EventSelector, NsSelector, ReportOptions, Reporter};
 use nsaudit::stress::{self, StressOptions};
 use nsaudit::validate::{self, Options};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -220,9 +221,13 @@ fn report(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Checks every `AUDIT_NS_*` record of an auditd log: its fields, and that its event names the
+/// subject once, in the record or in the event's `SYSCALL` record.
 fn check_log(file: &PathBuf) -> anyhow::Result<ExitCode> {
     let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let (mut passed, mut failed) = (0, 0);
+    let mut ns = Vec::new();
+    let mut syscalls = HashMap::new();
     for item in parse_log(BufReader::new(f)) {
         match item {
             Err(e) => {
@@ -230,13 +235,25 @@ fn check_log(file: &PathBuf) -> anyhow::Result<ExitCode> {
                 println!("not ok - {}: {e}", file.display());
             }
             Ok((line, ty, rec)) if is_ns_type(ty) => match check_ns_record(&rec) {
-                Ok(_) => passed += 1,
+                Ok(r) => ns.push((line, r)),
                 Err(errs) => {
                     failed += 1;
                     println!("not ok - {}:{line}: {}", file.display(), errs.join("; "));
                 }
             },
+            Ok((_, AUDIT_SYSCALL, rec)) => {
+                syscalls.insert(rec.serial, rec);
+            }
             Ok(_) => {}
+        }
+    }
+    for (line, r) in &ns {
+        match check_event_subject(r, syscalls.get(&r.serial)) {
+            Ok(_) => passed += 1,
+            Err(e) => {
+                failed += 1;
+                println!("not ok - {}:{line}: {e}", file.display());
+            }
         }
     }
     println!("check-log: {passed} passed, {failed} failed");

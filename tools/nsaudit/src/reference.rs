@@ -3,14 +3,16 @@
 //! The reference format of the `AUDIT_NS_*` records, as a checker.
 //!
 //! ```text
-//! INIT (1340-1345): op=create|existing SUBJECT [subj=...] dev=MM:mm
+//! INIT (1340-1345): op=create|existing [SUBJECT [subj=...]] dev=MM:mm
 //!                   old_<t>ns=N|(none) old_<t>ns_id=N|(none) <t>ns=N <t>ns_id=N res=1
-//! DEL  (1346-1351): op=remove SUBJECT [subj=...] dev=MM:mm <t>ns=N <t>ns_id=N res=1
+//! DEL  (1346-1351): op=remove [SUBJECT [subj=...]] dev=MM:mm <t>ns=N <t>ns_id=N res=1
 //! SUBJECT:          ppid pid auid uid gid euid suid fsuid egid sgid fsgid tty ses comm exe
 //! ```
 //!
-//! `<t>` is `mnt`, `uts`, `ipc`, `user`, `pid` or `net`; when the kernel itself acted, the
-//! subject is exactly [`KERNEL_SUBJECT`].
+//! `<t>` is `mnt`, `uts`, `ipc`, `user`, `pid` or `net`.  A record that is part of a syscall
+//! event has no SUBJECT: the event's `SYSCALL` record names it ([`check_event_subject`]).  A
+//! record that is an event of its own has it; when the kernel itself acted, it is exactly
+//! [`KERNEL_SUBJECT`].
 
 use crate::record::{decode_untrusted, needs_hex, parse_decimal, Record};
 
@@ -114,15 +116,10 @@ impl Op {
     }
 }
 
-/// A record that follows the reference, decoded.
+/// The subject fields of a record, as `audit_log_task_info()` writes them: those of an
+/// `AUDIT_NS_*` record that is an event of its own, or of a `SYSCALL` record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NsRecord {
-    pub kind: NsKind,
-    /// An INIT (creation) record, not a DEL one.
-    pub init: bool,
-    pub op: Op,
-    /// The event serial of the record.
-    pub serial: u64,
+pub struct TaskSubject {
     pub ppid: u32,
     pub pid: u32,
     pub auid: u32,
@@ -133,6 +130,29 @@ pub struct NsRecord {
     /// The decoded bytes of `exe=`, [`None`] for `exe=(null)`.
     pub exe: Option<Vec<u8>>,
     pub subj: Option<String>,
+    /// The fifteen fields as written, `ppid=... exe=...`.
+    pub text: String,
+}
+
+impl TaskSubject {
+    /// Whether this is the kernel's subject (the removal ran in a worker or kernel thread).
+    pub fn is_kernel(&self) -> bool {
+        self.text == KERNEL_SUBJECT
+    }
+}
+
+/// A record that follows the reference, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NsRecord {
+    pub kind: NsKind,
+    /// An INIT (creation) record, not a DEL one.
+    pub init: bool,
+    pub op: Op,
+    /// The event serial of the record.
+    pub serial: u64,
+    /// The record's own subject fields; [`None`] in a record that is part of a syscall event,
+    /// whose `SYSCALL` record names the subject.
+    pub subject: Option<TaskSubject>,
     /// `dev=`: major and minor of the nsfs device.
     pub dev: (u32, u32),
     /// `<t>ns=` and `<t>ns_id=`.
@@ -140,14 +160,12 @@ pub struct NsRecord {
     /// `old_<t>ns=` and `old_<t>ns_id=`: the namespace it was derived from; [`None`] for DEL
     /// records and for `(none)`.
     pub old: Option<NsIdent>,
-    /// The fifteen subject fields as written, `ppid=... exe=...`.
-    pub subject: String,
 }
 
 impl NsRecord {
-    /// Whether the subject is the kernel's (the removal ran in a worker or kernel thread).
+    /// Whether the record names the kernel as its subject.
     pub fn is_kernel_subject(&self) -> bool {
-        self.subject == KERNEL_SUBJECT
+        self.subject.as_ref().is_some_and(TaskSubject::is_kernel)
     }
 }
 
@@ -162,13 +180,15 @@ pub const KERNEL_SUBJECT: &str = "ppid=0 pid=0 auid=4294967295 uid=0 gid=0 euid=
 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kernel\" exe=(null)";
 
 /// The field names the reference requires for a record of `kind`, INIT or DEL, with or
-/// without `subj=`, in order.
-pub fn expected_fields(kind: NsKind, init: bool, subj: bool) -> Vec<String> {
+/// without the subject fields, with or without `subj=` (only with the subject), in order.
+pub fn expected_fields(kind: NsKind, init: bool, subject: bool, subj: bool) -> Vec<String> {
     let t = kind.name();
     let mut want = vec!["op".to_string()];
-    want.extend(SUBJECT_FIELDS.iter().map(|s| s.to_string()));
-    if subj {
-        want.push("subj".into());
+    if subject {
+        want.extend(SUBJECT_FIELDS.iter().map(|s| s.to_string()));
+        if subj {
+            want.push("subj".into());
+        }
     }
     want.push("dev".into());
     if init {
@@ -249,6 +269,53 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// The subject fields, wherever they are in the record; checks their values.
+    fn subject(&mut self) -> Option<TaskSubject> {
+        let ppid = self.u32("ppid");
+        let pid = self.u32("pid");
+        let auid = self.u32("auid");
+        let uid = self.u32("uid");
+        for k in ["gid", "euid", "suid", "fsuid", "egid", "sgid", "fsgid"] {
+            self.u32(k);
+        }
+        if let Some(tty) = self.value("tty") {
+            if tty != "(none)"
+                && (tty.is_empty() || !tty.bytes().all(|b| b.is_ascii_alphanumeric()))
+            {
+                self.fail(format!("tty={tty} is neither (none) nor a tty name"));
+            }
+        }
+        let ses = self.u32("ses");
+        let comm = self.untrusted("comm", false).map(Option::unwrap_or_default);
+        let exe = self.untrusted("exe", true);
+        let subj = self.rec.get("subj").map(str::to_string);
+        if subj.as_deref() == Some("") {
+            self.fail("subj= is empty".into());
+        }
+        let rec: &'a Record = self.rec;
+        let text = SUBJECT_FIELDS
+            .iter()
+            .map(|k| format!("{k}={}", rec.get(k).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if pid == Some(0) && text != KERNEL_SUBJECT {
+            self.fail(format!(
+                "pid=0 is the kernel, whose subject is exactly \"{KERNEL_SUBJECT}\", not \"{text}\""
+            ));
+        }
+        Some(TaskSubject {
+            ppid: ppid?,
+            pid: pid?,
+            auid: auid?,
+            uid: uid?,
+            ses: ses?,
+            comm: comm?,
+            exe: exe?,
+            subj,
+            text,
+        })
+    }
+
     /// An untrusted string in audit's canonical form: quoted when it can be, hex otherwise.
     fn untrusted(&mut self, key: &str, null_ok: bool) -> Option<Option<Vec<u8>>> {
         let v = self.value(key)?.to_string();
@@ -292,8 +359,9 @@ pub fn check_ns_record(rec: &Record) -> Result<NsRecord, Vec<String>> {
     };
     let t = kind.name();
     let keys = rec.keys();
-    let has_subj = keys.get(SUBJECT_FIELDS.len() + 1) == Some(&"subj");
-    let want = expected_fields(kind, init, has_subj);
+    let own_subject = keys.get(1) == Some(&SUBJECT_FIELDS[0]);
+    let has_subj = own_subject && keys.get(SUBJECT_FIELDS.len() + 1) == Some(&"subj");
+    let want = expected_fields(kind, init, own_subject, has_subj);
     if keys != want {
         c.fail(format!(
             "fields are [{}], the reference says [{}]",
@@ -317,26 +385,11 @@ pub fn check_ns_record(rec: &Record) -> Result<NsRecord, Vec<String>> {
         (None, _) => None,
     };
 
-    let ppid = c.u32("ppid");
-    let pid = c.u32("pid");
-    let auid = c.u32("auid");
-    let uid = c.u32("uid");
-    for k in ["gid", "euid", "suid", "fsuid", "egid", "sgid", "fsgid"] {
-        c.u32(k);
-    }
-    if let Some(tty) = c.value("tty") {
-        if tty != "(none)" && (tty.is_empty() || !tty.bytes().all(|b| b.is_ascii_alphanumeric())) {
-            let tty = tty.to_string();
-            c.fail(format!("tty={tty} is neither (none) nor a tty name"));
-        }
-    }
-    let ses = c.u32("ses");
-    let comm = c.untrusted("comm", false).map(Option::unwrap_or_default);
-    let exe = c.untrusted("exe", true);
-    let subj = rec.get("subj").map(str::to_string);
-    if subj.as_deref() == Some("") {
-        c.fail("subj= is empty".into());
-    }
+    let subject = if own_subject {
+        c.subject().map(Some)
+    } else {
+        Some(None)
+    };
     let dev = c.value("dev").map(str::to_string).and_then(|v| {
         let d = parse_dev(&v);
         if d.is_none() {
@@ -366,54 +419,61 @@ pub fn check_ns_record(rec: &Record) -> Result<NsRecord, Vec<String>> {
         }
     }
 
-    let subject = SUBJECT_FIELDS
-        .iter()
-        .map(|k| format!("{k}={}", rec.get(k).unwrap_or_default()))
-        .collect::<Vec<_>>()
-        .join(" ");
-    if pid == Some(0) && subject != KERNEL_SUBJECT {
-        c.fail(format!(
-            "pid=0 is the kernel, whose subject is exactly \"{KERNEL_SUBJECT}\", not \"{subject}\""
-        ));
-    }
-
-    match (op, ppid, pid, auid, uid, ses, comm, exe, dev, ns, old) {
-        (
-            Some(op),
-            Some(ppid),
-            Some(pid),
-            Some(auid),
-            Some(uid),
-            Some(ses),
-            Some(comm),
-            Some(exe),
-            Some(dev),
-            Some(ns),
-            Some(old),
-        ) if c.errs.is_empty() => Ok(NsRecord {
-            kind,
-            init,
-            op,
-            serial: rec.serial,
-            ppid,
-            pid,
-            auid,
-            uid,
-            ses,
-            comm,
-            exe,
-            subj,
-            dev,
-            ns,
-            old,
-            subject,
-        }),
+    match (op, subject, dev, ns, old) {
+        (Some(op), Some(subject), Some(dev), Some(ns), Some(old)) if c.errs.is_empty() => {
+            Ok(NsRecord {
+                kind,
+                init,
+                op,
+                serial: rec.serial,
+                subject,
+                dev,
+                ns,
+                old,
+            })
+        }
         _ => {
             if c.errs.is_empty() {
                 c.fail("a field is missing".into());
             }
             Err(c.errs)
         }
+    }
+}
+
+/// Reads and checks the subject fields of a `SYSCALL` record.
+pub fn check_syscall_subject(rec: &Record) -> Result<TaskSubject, Vec<String>> {
+    let mut c = Checker {
+        rec,
+        errs: Vec::new(),
+    };
+    match c.subject() {
+        Some(s) if c.errs.is_empty() => Ok(s),
+        _ => {
+            if c.errs.is_empty() {
+                c.fail("a subject field is missing".into());
+            }
+            Err(c.errs)
+        }
+    }
+}
+
+/// The subject of the event of `ns`, checked: the record's own subject fields when it is an
+/// event of its own, and then no `SYSCALL` record may share its serial; otherwise those of the
+/// `SYSCALL` record of its event, `syscall`, which must be there.
+pub fn check_event_subject(ns: &NsRecord, syscall: Option<&Record>) -> Result<TaskSubject, String> {
+    match (&ns.subject, syscall) {
+        (Some(own), None) => Ok(own.clone()),
+        (Some(_), Some(_)) => Err(format!(
+            "serial {}: a record of a syscall event repeats the subject of its SYSCALL record",
+            ns.serial
+        )),
+        (None, Some(sc)) => check_syscall_subject(sc)
+            .map_err(|e| format!("serial {}: SYSCALL record: {}", ns.serial, e.join("; "))),
+        (None, None) => Err(format!(
+            "serial {}: no subject fields and no SYSCALL record in the event",
+            ns.serial
+        )),
     }
 }
 
@@ -467,8 +527,9 @@ dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 netns_id=4097 res
     fn accepts_the_spec_example() {
         let ns = check_ns_record(&rec(1345, NET_INIT)).unwrap();
         assert_eq!((ns.kind, ns.init, ns.op), (NsKind::Net, true, Op::Create));
-        assert_eq!((ns.ppid, ns.pid, ns.uid), (1, 77, 0));
-        assert_eq!((ns.auid, ns.ses), (u32::MAX, u32::MAX));
+        let s = ns.subject.clone().unwrap();
+        assert_eq!((s.ppid, s.pid, s.uid), (1, 77, 0));
+        assert_eq!((s.auid, s.ses), (u32::MAX, u32::MAX));
         assert_eq!(ns.serial, 45);
         assert_eq!(ns.dev, (0, 4));
         assert_eq!(
@@ -485,11 +546,51 @@ dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 netns_id=4097 res
                 id: 1
             })
         );
-        assert_eq!(ns.comm, b"unshare");
-        assert_eq!(ns.exe.as_deref(), Some(&b"/bin/busybox"[..]));
-        assert_eq!(ns.subj, None);
-        assert_eq!(ns.subject, TASK);
+        assert_eq!(s.comm, b"unshare");
+        assert_eq!(s.exe.as_deref(), Some(&b"/bin/busybox"[..]));
+        assert_eq!(s.subj, None);
+        assert_eq!(s.text, TASK);
         assert!(!ns.is_kernel_subject());
+    }
+
+    #[test]
+    fn accepts_records_of_a_syscall_event_without_subject() {
+        let body = NET_INIT.replace(&format!("{TASK} "), "");
+        assert_eq!(
+            body,
+            "op=create dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 \
+             netns_id=4097 res=1"
+        );
+        let ns = check_ns_record(&rec(1345, &body)).unwrap();
+        assert_eq!(ns.subject, None);
+        assert!(!ns.is_kernel_subject());
+        assert_eq!(ns.ns.id, 4097);
+        let del = check_ns_record(&rec(
+            1351,
+            "op=remove dev=00:04 netns=4026532001 netns_id=4097 res=1",
+        ))
+        .unwrap();
+        assert_eq!((del.op, del.subject), (Op::Remove, None));
+    }
+
+    #[test]
+    fn event_subject_comes_from_one_place() {
+        let syscall = rec(
+            1300,
+            &format!("arch=c000003e syscall=272 success=yes exit=0 a0=40000000 a1=0 a2=0 a3=0 items=0 {TASK} key=(null)"),
+        );
+        let bound =
+            check_ns_record(&rec(1345, &NET_INIT.replace(&format!("{TASK} "), ""))).unwrap();
+        let own = check_ns_record(&rec(1345, NET_INIT)).unwrap();
+        let s = check_event_subject(&bound, Some(&syscall)).unwrap();
+        assert_eq!((s.pid, s.text.as_str()), (77, TASK));
+        assert_eq!(check_event_subject(&own, None).unwrap().pid, 77);
+        let e = check_event_subject(&own, Some(&syscall)).unwrap_err();
+        assert!(e.contains("repeats the subject"), "{e}");
+        let e = check_event_subject(&bound, None).unwrap_err();
+        assert!(e.contains("no SYSCALL record"), "{e}");
+        let bad = rec(1300, "arch=c000003e syscall=272 pid=x key=(null)");
+        assert!(check_event_subject(&bound, Some(&bad)).is_err());
     }
 
     #[test]
@@ -507,6 +608,9 @@ dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 netns_id=4097 res
                 (ns.kind, ns.init, ns.op, ns.old),
                 (k, false, Op::Remove, None)
             );
+            let bound = init.replace(&format!("{TASK} "), "");
+            let ns = check_ns_record(&rec(k.init_type(), &bound)).unwrap();
+            assert_eq!((ns.kind, ns.init, ns.subject), (k, true, None));
             // A record of one kind with the fields of another is wrong.
             let other = NsKind::ALL[(k.index() + 1) % 6];
             assert!(check_ns_record(&rec(other.init_type(), &init)).is_err());
@@ -521,9 +625,10 @@ dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 netns_id=4097 res
         ))
         .unwrap();
         assert!(ns.is_kernel_subject());
-        assert_eq!((ns.pid, ns.ppid), (0, 0));
-        assert_eq!(ns.comm, b"kernel");
-        assert_eq!(ns.exe, None);
+        let s = ns.subject.unwrap();
+        assert_eq!((s.pid, s.ppid), (0, 0));
+        assert_eq!(s.comm, b"kernel");
+        assert_eq!(s.exe, None);
         assert!(!ns.init);
     }
 
@@ -560,8 +665,9 @@ dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 netns_id=4097 res
         let ns = check_ns_record(&rec(1340, &body)).unwrap();
         assert_eq!(ns.op, Op::Existing);
         assert_eq!(ns.old, None);
-        assert_eq!(ns.subj.as_deref(), Some("unconfined"));
-        assert_eq!(ns.comm, b"x \"=type=AVC ");
+        let s = ns.subject.unwrap();
+        assert_eq!(s.subj.as_deref(), Some("unconfined"));
+        assert_eq!(s.comm, b"x \"=type=AVC ");
     }
 
     #[test]
@@ -645,6 +751,20 @@ dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 netns_id=4097 res
             ),
             ("bad tty", NET_INIT.replace("tty=(none)", "tty=")),
             ("empty subj", NET_INIT.replace(" dev=", " subj= dev=")),
+            (
+                "subj without subject",
+                NET_INIT.replace(&format!("{TASK} "), "subj=x "),
+            ),
+            (
+                "part of the subject",
+                NET_INIT.replace(&format!("{TASK} "), "ppid=1 pid=77 "),
+            ),
+            (
+                "subject after dev",
+                NET_INIT
+                    .replace(&format!("{TASK} "), "")
+                    .replace(" res=1", &format!(" {TASK} res=1")),
+            ),
         ];
         for (what, body) in &cases {
             assert!(
@@ -678,14 +798,16 @@ dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 netns_id=4097 res
 
     #[test]
     fn expected_fields_follow_the_reference() {
-        let f = expected_fields(NsKind::User, true, true);
+        let f = expected_fields(NsKind::User, true, true, true);
         assert_eq!(f.len(), 1 + 15 + 1 + 1 + 2 + 2 + 1);
         assert_eq!(f[16], "subj");
         assert_eq!(
             f[18..],
             ["old_userns", "old_userns_id", "userns", "userns_id", "res"]
         );
-        let f = expected_fields(NsKind::Pid, false, false);
+        let f = expected_fields(NsKind::Pid, false, true, false);
         assert_eq!(f[15..], ["exe", "dev", "pidns", "pidns_id", "res"]);
+        let f = expected_fields(NsKind::Net, false, false, true);
+        assert_eq!(f, ["op", "dev", "netns", "netns_id", "res"]);
     }
 }

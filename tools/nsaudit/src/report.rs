@@ -481,7 +481,9 @@ struct NsRec {
     op: Op,
     ns: NsIdent,
     old: Option<NsIdent>,
-    subject: Subject,
+    /// The record's own subject; [`None`] in a record of a syscall event, whose `SYSCALL`
+    /// record names it.
+    subject: Option<Subject>,
     kernel: bool,
 }
 
@@ -526,6 +528,15 @@ impl<'a> SubjectFields<'a> {
             *slot = Some(v);
         }
         true
+    }
+
+    /// Whether the record had any subject field.
+    fn any(&self) -> bool {
+        [
+            self.pid, self.ppid, self.uid, self.auid, self.ses, self.comm, self.exe,
+        ]
+        .iter()
+        .any(Option::is_some)
     }
 
     fn subject(&self, ty: &str) -> Result<Subject, LineError> {
@@ -692,8 +703,14 @@ fn decode_ns(line: &Line<'_>, kind: NsKind, init: bool) -> Result<NsRec, LineErr
     } else {
         None
     };
-    let subject = s.subject(&ty())?;
-    let kernel = subject.pid == 0 && subject.comm.as_deref() == Some("kernel");
+    let subject = if s.any() {
+        Some(s.subject(&ty())?)
+    } else {
+        None
+    };
+    let kernel = subject
+        .as_ref()
+        .is_some_and(|s| s.pid == 0 && s.comm.as_deref() == Some("kernel"));
     Ok(NsRec {
         kind,
         op,
@@ -1204,11 +1221,12 @@ impl Reporter {
     fn process(&mut self, ev: Pending) {
         self.summary.events += 1;
         let mut reasons: Vec<(Cid, Reason)> = Vec::new();
-        let subject = ev
-            .syscall
-            .as_ref()
-            .map(|(_, s)| s.clone())
-            .or_else(|| ev.ns.iter().find(|r| !r.kernel).map(|r| r.subject.clone()));
+        let subject = ev.syscall.as_ref().map(|(_, s)| s.clone()).or_else(|| {
+            ev.ns
+                .iter()
+                .filter(|r| !r.kernel)
+                .find_map(|r| r.subject.clone())
+        });
         // Only DEL records: the task is exiting, it joins nothing.
         let adopt = ev.syscall.is_some() || ev.ns.iter().any(|r| r.op != Op::Remove);
         let inside = subject

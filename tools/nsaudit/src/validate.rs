@@ -16,7 +16,9 @@
 use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::nsops::{self, Hold, Method, Spawned};
 use crate::record::{format_log_line, parse_record, Record, AUDIT_SYSCALL};
-use crate::reference::{check_ns_record, is_ns_type, NsIdent, NsKind, NsRecord, Op};
+use crate::reference::{
+    check_event_subject, check_ns_record, is_ns_type, NsIdent, NsKind, NsRecord, Op, TaskSubject,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Display;
 use std::fs::File;
@@ -269,16 +271,24 @@ fn syscall_of(got: &[Got], serial: u64) -> Option<&Record> {
         .find(|r| r.ty == AUDIT_SYSCALL && r.serial == serial)
 }
 
+/// The subject of the event of `r`: its own, or that of the SYSCALL record of its event.
+fn subject_of(got: &[Got], r: &NsRecord) -> Result<TaskSubject, String> {
+    check_event_subject(r, syscall_of(got, r.serial))
+}
+
 fn short(recs: &[&NsRecord]) -> String {
     let v: Vec<String> = recs
         .iter()
         .map(|r| {
             format!(
-                "{}{}(op={} pid={} {}ns={} id={} serial={})",
+                "{}{}(op={} {} {}ns={} id={} serial={})",
                 if r.init { "INIT_" } else { "DEL_" },
                 upper(r.kind),
                 r.op.name(),
-                r.pid,
+                match &r.subject {
+                    Some(s) => format!("pid={}", s.pid),
+                    None => "subject in SYSCALL".into(),
+                },
                 r.kind.name(),
                 r.ns.inum,
                 r.ns.id,
@@ -355,16 +365,25 @@ pub fn eval_create(
             || format!("want {origin:?}, got {:?}", r.old),
         ));
         out.push(check(
-            format!("{label}: INIT_{t} names the child as subject (pid, comm)"),
-            i64::from(r.pid) == i64::from(child.actor) && r.comm == child.comm,
-            || {
-                format!(
+            format!("{label}: INIT_{t} leaves the subject to the SYSCALL record of its event"),
+            r.subject.is_none(),
+            || format!("subject {:?}", r.subject.as_ref().map(|s| &s.text)),
+        ));
+        let subject = subject_of(got, r);
+        out.push(check(
+            format!("{label}: the event of INIT_{t} names the child as subject (pid, comm)"),
+            subject
+                .as_ref()
+                .is_ok_and(|s| i64::from(s.pid) == i64::from(child.actor) && s.comm == child.comm),
+            || match &subject {
+                Ok(s) => format!(
                     "pid={} comm={:?}, the child is {} {:?}",
-                    r.pid,
-                    String::from_utf8_lossy(&r.comm),
+                    s.pid,
+                    String::from_utf8_lossy(&s.comm),
                     child.actor,
                     String::from_utf8_lossy(&child.comm)
-                )
+                ),
+                Err(e) => e.clone(),
             },
         ));
         let sc = syscall_of(got, r.serial);
@@ -416,10 +435,18 @@ pub fn eval_dels(label: &str, got: &[Got], ids: &[(NsKind, NsIdent)], tasks: &[i
             || format!("want {id:?}, got {}", short(&dels)),
         ));
         if let Some(r) = dels.first().filter(|_| ok) {
+            let subject = subject_of(got, r);
             out.push(check(
-                format!("{label}: DEL_{t} names the kernel or the task that let go"),
-                r.is_kernel_subject() || tasks.iter().any(|&p| i64::from(p) == i64::from(r.pid)),
-                || format!("subject {}, tasks {tasks:?}", r.subject),
+                format!(
+                    "{label}: the event of DEL_{t} names the kernel or the task that let go, once"
+                ),
+                subject.as_ref().is_ok_and(|s| {
+                    s.is_kernel() || tasks.iter().any(|&p| i64::from(p) == i64::from(s.pid))
+                }),
+                || match &subject {
+                    Ok(s) => format!("subject {}, tasks {tasks:?}", s.text),
+                    Err(e) => e.clone(),
+                },
             ));
         }
     }
@@ -443,7 +470,7 @@ pub fn eval_nested(got: &[Got], levels: &[(i32, NsIdent)], own: &Own) -> Vec<Che
             inits.len() == 1
                 && inits[0].op == Op::Create
                 && inits[0].old == parent
-                && i64::from(inits[0].pid) == i64::from(pid),
+                && subject_of(got, inits[0]).is_ok_and(|s| i64::from(s.pid) == i64::from(pid)),
             || format!("want pid {pid}, old {parent:?}, got {}", short(&inits)),
         ));
         parent = Some(id);
@@ -1011,19 +1038,33 @@ impl<W: Write> Validator<W> {
                     .as_ref()
                     .is_some_and(|r| Some(r.ns) == info.ns.get(&NsKind::Uts).copied())
         });
-        let fields_ok = init.and_then(|g| g.rec.as_ref()).is_some_and(|r| {
-            let keys = r.keys();
-            !keys.contains(&"type")
-                && !keys.contains(&"msg")
-                && r.get("comm").is_some_and(|c| !c.starts_with('"'))
-        });
+        // The INIT record leaves the subject, and so comm, to the SYSCALL record of its event.
+        let syscall = init
+            .and_then(|g| g.ns.as_ref())
+            .and_then(|r| syscall_of(&got, r.serial));
+        let fields_ok = init
+            .and_then(|g| g.rec.as_ref())
+            .zip(syscall)
+            .is_some_and(|(r, sc)| {
+                let keys = r.keys();
+                !keys.contains(&"type")
+                    && !keys.contains(&"msg")
+                    && !keys.contains(&"comm")
+                    && sc.get("comm").is_some_and(|c| !c.starts_with('"'))
+            });
         self.tap.check(
             fields_ok,
-            "comm injection: comm is hex-encoded and adds no field",
-            init.map(Got::log_line)
-                .unwrap_or_else(|| "no INIT_UTS record".into()),
+            "comm injection: the event's comm is hex-encoded and adds no field",
+            match (init, syscall) {
+                (Some(g), Some(sc)) => format!("{} | {}", g.log_line(), sc.to_log_line()),
+                (Some(g), None) => format!("{} and no SYSCALL record", g.log_line()),
+                _ => "no INIT_UTS record".into(),
+            },
         );
-        let decoded = init.and_then(|g| g.ns.as_ref()).map(|r| r.comm.clone());
+        let decoded = init
+            .and_then(|g| g.ns.as_ref())
+            .and_then(|r| subject_of(&got, r).ok())
+            .map(|s| s.comm);
         self.tap.check(
             decoded.as_deref() == Some(info.comm.as_slice())
                 && info.comm == INJECTION_COMM.as_bytes(),
@@ -1354,24 +1395,39 @@ mod tests {
             Some(o) => format!("old_{t}ns={} old_{t}ns_id={}", o.inum, o.id),
             None => format!("old_{t}ns=(none) old_{t}ns_id=(none)"),
         };
+        let subject = spaced(subject);
         got(
             k.init_type(),
-            format!("audit(1700000000.100:{serial}): op={op} {subject} dev=00:04 {old} {t}ns={} {t}ns_id={} res=1", ns.inum, ns.id),
+            format!("audit(1700000000.100:{serial}): op={op}{subject} dev=00:04 {old} {t}ns={} {t}ns_id={} res=1", ns.inum, ns.id),
         )
+    }
+
+    /// The subject fields after `op=`: none (`""`) in a record of a syscall event.
+    fn spaced(subject: &str) -> String {
+        if subject.is_empty() {
+            String::new()
+        } else {
+            format!(" {subject}")
+        }
     }
 
     fn del(k: NsKind, serial: u64, subject: &str, ns: NsIdent) -> Got {
         let t = k.name();
+        let subject = spaced(subject);
         got(
             k.del_type(),
-            format!("audit(1700000000.200:{serial}): op=remove {subject} dev=00:04 {t}ns={} {t}ns_id={} res=1", ns.inum, ns.id),
+            format!("audit(1700000000.200:{serial}): op=remove{subject} dev=00:04 {t}ns={} {t}ns_id={} res=1", ns.inum, ns.id),
         )
     }
 
     fn syscall(serial: u64, nr: u32, pid: i32) -> Got {
+        syscall_as(serial, nr, pid, "nsaudit")
+    }
+
+    fn syscall_as(serial: u64, nr: u32, pid: i32, comm: &str) -> Got {
         got(
             AUDIT_SYSCALL,
-            format!("audit(1700000000.100:{serial}): arch=c000003e syscall={nr} success=yes exit=0 a0=40000000 a1=0 a2=0 a3=0 items=0 ppid=1 pid={pid} auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"nsaudit\" exe=\"/bin/nsaudit\" key=(null)"),
+            format!("audit(1700000000.100:{serial}): arch=c000003e syscall={nr} success=yes exit=0 a0=40000000 a1=0 a2=0 a3=0 items=0 ppid=1 pid={pid} auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"{comm}\" exe=\"/bin/nsaudit\" key=(null)"),
         )
     }
 
@@ -1405,16 +1461,7 @@ mod tests {
         let mut v: Vec<Got> = kinds
             .iter()
             .enumerate()
-            .map(|(i, &k)| {
-                init(
-                    k,
-                    "create",
-                    10,
-                    &task(500, "nsaudit"),
-                    own().get(&k).copied(),
-                    ident(i as u64),
-                )
-            })
+            .map(|(i, &k)| init(k, "create", 10, "", own().get(&k).copied(), ident(i as u64)))
             .collect();
         v.push(syscall(10, 272, 500));
         for (i, &k) in kinds.iter().enumerate() {
@@ -1454,10 +1501,11 @@ mod tests {
             let c = child(kinds, 500, "nsaudit");
             let checks = eval_create("t", &recs, kinds, &c, &own(), Method::Unshare);
             assert_eq!(failures(&checks), Vec::<&str>::new());
-            // Each kind: one INIT, old, subject, SYSCALL; plus no-other-type (and one event).
+            // Each kind: one INIT, old, no own subject, subject, SYSCALL; plus no-other-type (and
+            // one event).
             assert_eq!(
                 checks.len(),
-                kinds.len() * 4 + 1 + usize::from(kinds.len() > 1)
+                kinds.len() * 5 + 1 + usize::from(kinds.len() > 1)
             );
             let ids: Vec<(NsKind, NsIdent)> = kinds.iter().map(|k| (*k, c.ns[k])).collect();
             let checks = eval_dels("t", &recs, &ids, &[500]);
@@ -1477,7 +1525,7 @@ mod tests {
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         };
-        let subject = task(500, "nsaudit");
+        let subject = "";
         let origin = own().get(&NsKind::Uts).copied();
         // Nothing at all.
         assert!(run(vec![])
@@ -1485,8 +1533,8 @@ mod tests {
             .any(|f| f.contains("exactly one INIT_UTS")));
         // Twice.
         let twice = vec![
-            init(NsKind::Uts, "create", 10, &subject, origin, ident(0)),
-            init(NsKind::Uts, "create", 11, &subject, origin, ident(0)),
+            init(NsKind::Uts, "create", 10, subject, origin, ident(0)),
+            init(NsKind::Uts, "create", 11, subject, origin, ident(0)),
             syscall(10, 272, 500),
         ];
         assert!(run(twice)
@@ -1494,54 +1542,57 @@ mod tests {
             .any(|f| f.contains("exactly one INIT_UTS")));
         // Wrong ids.
         assert!(run(vec![
-            init(NsKind::Uts, "create", 10, &subject, origin, ident(7)),
+            init(NsKind::Uts, "create", 10, subject, origin, ident(7)),
             syscall(10, 272, 500)
         ])
         .iter()
         .any(|f| f.contains("exactly one")));
         // op=existing.
         assert!(run(vec![
-            init(NsKind::Uts, "existing", 10, &subject, origin, ident(0)),
+            init(NsKind::Uts, "existing", 10, subject, origin, ident(0)),
             syscall(10, 272, 500)
         ])
         .iter()
         .any(|f| f.contains("op=create")));
         // Wrong origin.
         assert!(run(vec![
-            init(
-                NsKind::Uts,
-                "create",
-                10,
-                &subject,
-                Some(ident(9)),
-                ident(0)
-            ),
+            init(NsKind::Uts, "create", 10, subject, Some(ident(9)), ident(0)),
             syscall(10, 272, 500)
         ])
         .iter()
         .any(|f| f.contains("old_utsns")));
         assert!(run(vec![
-            init(NsKind::Uts, "create", 10, &subject, None, ident(0)),
+            init(NsKind::Uts, "create", 10, subject, None, ident(0)),
             syscall(10, 272, 500)
         ])
         .iter()
         .any(|f| f.contains("old_utsns")));
-        // Wrong subject: another pid, another comm, the kernel.
+        // A subject of its own besides the SYSCALL record's: the child's, another, the kernel's.
         for s in [
+            task(500, "nsaudit"),
             task(501, "nsaudit"),
-            task(500, "other"),
             kernel().to_string(),
         ] {
-            assert!(
+            assert_eq!(
                 run(vec![
                     init(NsKind::Uts, "create", 10, &s, origin, ident(0)),
                     syscall(10, 272, 500)
-                ])
-                .iter()
-                .any(|f| f.contains("subject")),
+                ]),
+                [
+                    "t: INIT_UTS leaves the subject to the SYSCALL record of its event",
+                    "t: the event of INIT_UTS names the child as subject (pid, comm)"
+                ],
                 "{s}"
             );
         }
+        // The SYSCALL record names another comm.
+        assert_eq!(
+            run(vec![
+                init(NsKind::Uts, "create", 10, subject, origin, ident(0)),
+                syscall_as(10, 272, 500, "other")
+            ]),
+            ["t: the event of INIT_UTS names the child as subject (pid, comm)"]
+        );
         // No SYSCALL, another serial, another system call, another pid.
         for sc in [
             vec![],
@@ -1549,18 +1600,22 @@ mod tests {
             vec![syscall(10, 435, 500)],
             vec![syscall(10, 272, 501)],
         ] {
-            let mut recs = vec![init(NsKind::Uts, "create", 10, &subject, origin, ident(0))];
+            let mut recs = vec![init(NsKind::Uts, "create", 10, subject, origin, ident(0))];
             recs.extend(sc);
-            assert_eq!(run(recs), ["t: INIT_UTS shares its serial with the SYSCALL record (syscall=272) of the child"]);
+            let f = run(recs);
+            assert!(
+                f.contains(&"t: INIT_UTS shares its serial with the SYSCALL record (syscall=272) of the child".to_string()),
+                "{f:?}"
+            );
         }
         // An INIT of another type.
         let recs = vec![
-            init(NsKind::Uts, "create", 10, &subject, origin, ident(0)),
+            init(NsKind::Uts, "create", 10, subject, origin, ident(0)),
             init(
                 NsKind::Ipc,
                 "create",
                 10,
-                &subject,
+                subject,
                 own().get(&NsKind::Ipc).copied(),
                 ident(1),
             ),
@@ -1573,13 +1628,13 @@ mod tests {
     fn create_of_several_needs_one_event() {
         let kinds = [NsKind::Uts, NsKind::Ipc];
         let c = child(&kinds, 500, "nsaudit");
-        let subject = task(500, "nsaudit");
+        let subject = "";
         let recs = vec![
             init(
                 NsKind::Uts,
                 "create",
                 10,
-                &subject,
+                subject,
                 own().get(&NsKind::Uts).copied(),
                 ident(0),
             ),
@@ -1588,7 +1643,7 @@ mod tests {
                 NsKind::Ipc,
                 "create",
                 12,
-                &subject,
+                subject,
                 own().get(&NsKind::Ipc).copied(),
                 ident(1),
             ),
@@ -1602,12 +1657,11 @@ mod tests {
     fn clone3_checks_the_clone3_syscall() {
         let kinds = [NsKind::Pid];
         let c = child(&kinds, 500, "nsaudit");
-        let subject = task(500, "nsaudit");
         let i = init(
             NsKind::Pid,
             "create",
             10,
-            &subject,
+            "",
             own().get(&NsKind::Pid).copied(),
             ident(0),
         );
@@ -1673,24 +1727,39 @@ mod tests {
             1
         );
         assert_eq!(f(vec![del(NsKind::Uts, 3, kernel(), id)]).len(), 1);
+        let foreign = ["t: the event of DEL_NET names the kernel or the task that let go, once"];
+        assert_eq!(f(vec![del(NsKind::Net, 3, &task(501, "x"), id)]), foreign);
+        // In a system call, the SYSCALL record names the subject, and only it.
         assert_eq!(
-            f(vec![del(NsKind::Net, 3, &task(501, "x"), id)]),
-            ["t: DEL_NET names the kernel or the task that let go"]
+            f(vec![del(NsKind::Net, 3, "", id), syscall(3, 308, 500)]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            f(vec![del(NsKind::Net, 3, "", id), syscall(3, 308, 501)]),
+            foreign
+        );
+        assert_eq!(f(vec![del(NsKind::Net, 3, "", id)]), foreign);
+        assert_eq!(
+            f(vec![
+                del(NsKind::Net, 3, &task(500, "x"), id),
+                syscall(3, 308, 500)
+            ]),
+            foreign
         );
     }
 
     #[test]
     fn load_wants_existing_records_for_our_namespaces() {
-        let subject = task(90, "insmod");
+        let subject = "";
         let mut recs: Vec<Got> = OWN
             .iter()
-            .map(|&(k, inum, id)| init(k, "existing", 7, &subject, None, NsIdent { inum, id }))
+            .map(|&(k, inum, id)| init(k, "existing", 7, subject, None, NsIdent { inum, id }))
             .collect();
         recs.push(init(
             NsKind::Net,
             "existing",
             7,
-            &subject,
+            subject,
             Some(own()[&NsKind::Net]),
             ident(3),
         ));

@@ -263,12 +263,13 @@ ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_froo
         (inum, self.next_id)
     }
 
-    fn init_rec(kind: NsKind, subject: &str, old: (u64, u64), new: (u64, u64)) -> Rec {
+    /// An INIT record of a syscall event: the event's SYSCALL record names the subject.
+    fn init_rec(kind: NsKind, old: (u64, u64), new: (u64, u64)) -> Rec {
         let t = kind.name();
         (
             format!("UNKNOWN[{}]", kind.init_type()),
             format!(
-                "op=create {subject} dev=00:04 old_{t}ns={} old_{t}ns_id={} {t}ns={} {t}ns_id={} \
+                "op=create dev=00:04 old_{t}ns={} old_{t}ns_id={} {t}ns={} {t}ns_id={} \
 res=1",
                 old.0, old.1, new.0, new.1
             ),
@@ -283,9 +284,8 @@ res=1",
             recs.push((
                 format!("UNKNOWN[{}]", k.init_type()),
                 format!(
-                    "op=existing {} dev=00:04 old_{t}ns=(none) old_{t}ns_id=(none) {t}ns={inum} \
-{t}ns_id={id} res=1",
-                    Self::subject(90, 1, "insmod")
+                    "op=existing dev=00:04 old_{t}ns=(none) old_{t}ns_id=(none) {t}ns={inum} \
+{t}ns_id={id} res=1"
                 ),
             ));
             self.truth.existing[k.index()] += 1;
@@ -321,7 +321,6 @@ res=1",
         let recs = self.exec_event(r, RUNTIME_PID, "runc");
         self.event(&recs)?;
         let clone = self.below(10) < 3;
-        let subject = Self::subject(r, RUNTIME_PID, "runc");
         let mut ns = Vec::new();
         let mut recs = Vec::new();
         let q = self.new_pid();
@@ -332,7 +331,7 @@ res=1",
         });
         for &k in kinds {
             let new = self.new_ns(k);
-            recs.push(Self::init_rec(k, &subject, self.host[k.index()], new));
+            recs.push(Self::init_rec(k, self.host[k.index()], new));
             ns.push((k, new.0, new.1));
         }
         recs.push(Self::proctitle("runc"));
@@ -447,13 +446,12 @@ res=1",
             1 => &[Uts, Net],
             _ => &[Mnt, Uts],
         };
-        let subject = Self::subject(pid, ppid, "unshare");
         let mut recs = vec![Self::syscall(272, Some(0), pid, ppid, "unshare")];
         let mut ns = Vec::new();
         for &k in kinds {
             let old = self.ns_of(Some(ci), k);
             let new = self.new_ns(k);
-            recs.push(Self::init_rec(k, &subject, old, new));
+            recs.push(Self::init_rec(k, old, new));
             ns.push((k, new.0, new.1));
         }
         recs.push(Self::proctitle("unshare"));
