@@ -484,7 +484,15 @@ struct NsRec {
     /// The record's own subject; [`None`] in a record of a syscall event, whose `SYSCALL`
     /// record names it.
     subject: Option<Subject>,
-    kernel: bool,
+}
+
+impl NsRec {
+    /// Whether the record names the kernel as its subject (a removal run by a worker).
+    fn kernel(&self) -> bool {
+        self.subject
+            .as_ref()
+            .is_some_and(|s| s.pid == 0 && s.comm.as_deref() == Some("kernel"))
+    }
 }
 
 /// The field names of one kind: `old_<t>ns`, `old_<t>ns_id`, `<t>ns`, `<t>ns_id`.
@@ -708,16 +716,12 @@ fn decode_ns(line: &Line<'_>, kind: NsKind, init: bool) -> Result<NsRec, LineErr
     } else {
         None
     };
-    let kernel = subject
-        .as_ref()
-        .is_some_and(|s| s.pid == 0 && s.comm.as_deref() == Some("kernel"));
     Ok(NsRec {
         kind,
         op,
         ns,
         old,
         subject,
-        kernel,
     })
 }
 
@@ -1224,7 +1228,7 @@ impl Reporter {
         let subject = ev.syscall.as_ref().map(|(_, s)| s.clone()).or_else(|| {
             ev.ns
                 .iter()
-                .filter(|r| !r.kernel)
+                .filter(|r| !r.kernel())
                 .find_map(|r| r.subject.clone())
         });
         // Only DEL records: the task is exiting, it joins nothing.

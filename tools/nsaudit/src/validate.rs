@@ -369,7 +369,8 @@ pub fn eval_create(
             r.subject.is_none(),
             || format!("subject {:?}", r.subject.as_ref().map(|s| &s.text)),
         ));
-        let subject = subject_of(got, r);
+        let sc = syscall_of(got, r.serial);
+        let subject = check_event_subject(r, sc);
         out.push(check(
             format!("{label}: the event of INIT_{t} names the child as subject (pid, comm)"),
             subject
@@ -386,7 +387,6 @@ pub fn eval_create(
                 Err(e) => e.clone(),
             },
         ));
-        let sc = syscall_of(got, r.serial);
         let bound = sc.is_some_and(|s| {
             s.get("syscall") == Some(nr.to_string().as_str())
                 && s.get("pid") == Some(child.actor.to_string().as_str())
@@ -1063,7 +1063,7 @@ impl<W: Write> Validator<W> {
         );
         let decoded = init
             .and_then(|g| g.ns.as_ref())
-            .and_then(|r| subject_of(&got, r).ok())
+            .and_then(|r| check_event_subject(r, syscall).ok())
             .map(|s| s.comm);
         self.tap.check(
             decoded.as_deref() == Some(info.comm.as_slice())
