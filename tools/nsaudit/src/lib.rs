@@ -4,6 +4,7 @@
 //!
 //! - [`record`]: parse audit records (netlink text and auditd log lines);
 //! - [`reference`]: check `AUDIT_NS_*` records against the reference format;
+//! - [`checklog`]: `nsaudit check-log`, the namespace records of an auditd log;
 //! - [`audit`]: the audit netlink socket (daemon role, rules, status, records);
 //! - [`nsops`]: create namespaces in child processes and read their identities;
 //! - [`validate`]: the scenarios of `nsaudit validate`;
@@ -14,6 +15,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod checklog;
 pub mod demo;
 pub mod nsops;
 pub mod record;

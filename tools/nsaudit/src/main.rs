@@ -5,14 +5,12 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use nsaudit::bench::{self, BenchArgs, BenchOptions};
+use nsaudit::checklog;
 use nsaudit::demo::{run_demo, DemoOptions};
-use nsaudit::record::{parse_log, AUDIT_SYSCALL};
-use nsaudit::reference::{check_event_subject, check_ns_record, is_ns_type};
 use nsaudit::report::capture::{run_capture, CaptureOptions};
 use nsaudit::report::{EventSelector, NsSelector, ReportOptions, Reporter};
 use nsaudit::stress::{self, StressOptions};
 use nsaudit::validate::{self, Options};
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -96,7 +94,8 @@ enum Cmd {
         #[arg(long)]
         icount: bool,
     },
-    /// Check the AUDIT_NS_* records of an auditd log against the reference.
+    /// Check the AUDIT_NS_* records of an auditd log against the reference: one field set per
+    /// type, the subject in every record, agreeing with the event's SYSCALL record.
     CheckLog {
         /// The log, e.g. the --log output of validate.
         file: PathBuf,
@@ -221,43 +220,16 @@ fn report(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Checks every `AUDIT_NS_*` record of an auditd log: its fields, and that its event names the
-/// subject once, in the record or in the event's `SYSCALL` record.
+/// Checks every `AUDIT_NS_*` record of an auditd log: its fields, the subject included, and
+/// that it agrees with its event's `SYSCALL` record and with the rest of the log.
 fn check_log(file: &PathBuf) -> anyhow::Result<ExitCode> {
-    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let (mut passed, mut failed) = (0, 0);
-    let mut ns = Vec::new();
-    let mut syscalls = HashMap::new();
-    for item in parse_log(BufReader::new(f)) {
-        match item {
-            Err(e) => {
-                failed += 1;
-                println!("not ok - {}: {e}", file.display());
-            }
-            Ok((line, ty, rec)) if is_ns_type(ty) => match check_ns_record(&rec) {
-                Ok(r) => ns.push((line, r)),
-                Err(errs) => {
-                    failed += 1;
-                    println!("not ok - {}:{line}: {}", file.display(), errs.join("; "));
-                }
-            },
-            Ok((_, AUDIT_SYSCALL, rec)) => {
-                syscalls.insert(rec.serial, rec);
-            }
-            Ok(_) => {}
-        }
+    let f = File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let c = checklog::check_log(&file.display().to_string(), BufReader::new(f));
+    for p in &c.problems {
+        println!("{p}");
     }
-    for (line, r) in &ns {
-        match check_event_subject(r, syscalls.get(&r.serial)) {
-            Ok(_) => passed += 1,
-            Err(e) => {
-                failed += 1;
-                println!("not ok - {}:{line}: {e}", file.display());
-            }
-        }
-    }
-    println!("check-log: {passed} passed, {failed} failed");
-    Ok(if failed == 0 {
+    println!("{}", c.summary());
+    Ok(if c.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
