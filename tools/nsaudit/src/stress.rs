@@ -18,16 +18,14 @@
 //!   missing equal the increase of audit's `lost` counter, so no loss is silent.
 
 use crate::audit::{AuditError, AuditSocket, Rule};
+use crate::guest::{self, delete_module, finit_module, module_loaded, GuestError};
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::parse_record;
 use crate::reference::{check_ns_record, is_ns_type, NsKind};
-use crate::validate::module_loaded;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::CString;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -74,6 +72,8 @@ pub enum StressError {
     },
     #[error("invalid option: {0}")]
     Usage(String),
+    #[error(transparent)]
+    Guest(#[from] GuestError),
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StressError {
@@ -294,38 +294,6 @@ pub fn kinds_of(bits: u64) -> Vec<NsKind> {
 
 // ---- the module -------------------------------------------------------------------------
 
-fn finit_module(path: &Path, params: &str) -> Result<(), std::io::Error> {
-    let f = File::open(path)?;
-    let params = CString::new(params)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    // SAFETY: finit_module(2) reads the open file and the NUL-terminated parameter string,
-    // both alive for the call.
-    let r = unsafe { libc::syscall(libc::SYS_finit_module, f.as_raw_fd(), params.as_ptr(), 0) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-fn delete_module() -> Result<(), std::io::Error> {
-    let name = c"ns_audit";
-    loop {
-        // SAFETY: delete_module(2) reads the NUL-terminated name, alive for the call.
-        let r = unsafe { libc::syscall(libc::SYS_delete_module, name.as_ptr(), libc::O_NONBLOCK) };
-        if r == 0 {
-            return Ok(());
-        }
-        let e = std::io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EAGAIN) | Some(libc::EBUSY) | Some(libc::EINTR) => {
-                std::thread::sleep(Duration::from_millis(5))
-            }
-            _ => return Err(e),
-        }
-    }
-}
-
 /// Tries every invalid parameter: each must fail with `EINVAL` and leave no module behind.
 /// Also tries bad values on any parameter file that is writable.  Returns how many were
 /// refused as they should be.
@@ -500,29 +468,12 @@ fn loader(module: &Path, seed: u64, deadline: Instant, report: &Path) -> i32 {
     }
 }
 
-/// Forks a process that runs `body` and exits with its status.
 fn fork_process(body: impl FnOnce() -> i32) -> Result<nix::unistd::Pid, StressError> {
-    // SAFETY: this process is single-threaded; the child runs `body` and exits without
-    // returning into the caller.
-    match unsafe { nix::unistd::fork() } {
-        Ok(nix::unistd::ForkResult::Child) => {
-            let status = body();
-            // SAFETY: _exit ends the child without running the parent's destructors twice.
-            unsafe { libc::_exit(status) }
-        }
-        Ok(nix::unistd::ForkResult::Parent { child }) => Ok(child),
-        Err(e) => Err(StressError::Io {
-            what: "fork".into(),
-            source: e.into(),
-        }),
-    }
+    Ok(guest::fork_child(body)?)
 }
 
 fn reap(pid: nix::unistd::Pid) -> bool {
-    matches!(
-        nix::sys::wait::waitpid(pid, None),
-        Ok(nix::sys::wait::WaitStatus::Exited(_, 0))
-    )
+    matches!(guest::reap(pid), Ok(true))
 }
 
 /// What a worker reports: the namespaces it created and its errors.

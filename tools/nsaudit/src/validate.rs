@@ -16,6 +16,7 @@
 //! order the records arrive in; at the end audit must have lost none.
 
 use crate::audit::{AuditError, AuditSocket, Rule};
+use crate::guest::{self, module_loaded};
 use crate::nsops::{self, Hold, Method, Spawned};
 use crate::record::{format_log_line, parse_record, Record, AUDIT_SYSCALL};
 use crate::reference::{
@@ -27,7 +28,6 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The namespaces of the validator, by kind.
@@ -606,25 +606,7 @@ pub fn has_ns(got: &[Got], kind: NsKind, init: bool, id: u64) -> bool {
 
 /// Runs `insmod`/`rmmod`; returns its pid, or as the error what it printed.
 fn run_cmd(prog: &str, args: &[&str]) -> Result<i32, String> {
-    let run = Command::new(prog)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|c| {
-            let pid = i32::try_from(c.id()).unwrap_or(-1);
-            c.wait_with_output().map(|o| (pid, o))
-        });
-    match run {
-        Ok((pid, o)) if o.status.success() => Ok(pid),
-        Ok((_, o)) => Err(format!(
-            "{prog} {}: {}: {}",
-            args.join(" "),
-            o.status,
-            String::from_utf8_lossy(&o.stderr).trim()
-        )),
-        Err(e) => Err(format!("cannot run {prog}: {e}")),
-    }
+    guest::run_cmd(prog, args).map_err(|e| e.to_string())
 }
 
 /// `PF_KTHREAD`, the flag of a kernel thread in `/proc/PID/stat`.
@@ -654,11 +636,6 @@ pub fn kthread_problem(s: &TaskSubject) -> Option<String> {
             comm.trim_end()
         ))
     }
-}
-
-/// Whether the module is loaded.
-pub fn module_loaded() -> bool {
-    Path::new("/sys/module/ns_audit").exists()
 }
 
 struct Validator<W: Write> {
