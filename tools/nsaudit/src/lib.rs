@@ -6,6 +6,7 @@
 //! - [`reference`]: check `AUDIT_NS_*` records against the reference format;
 //! - [`checklog`]: `nsaudit check-log`, the namespace records of an auditd log;
 //! - [`audit`]: the audit netlink socket (daemon role, rules, status, records);
+//! - [`daemon`]: the audit daemon of the tests that load audit, slow or fast;
 //! - [`guest`]: the module, child processes and limits in the guest;
 //! - [`nsops`]: create namespaces in child processes and read their identities;
 //! - [`validate`]: the scenarios of `nsaudit validate`;
@@ -17,6 +18,7 @@
 pub mod audit;
 pub mod bench;
 pub mod checklog;
+pub mod daemon;
 pub mod demo;
 pub mod guest;
 pub mod nsops;

@@ -18,6 +18,7 @@
 //!   missing equal the increase of audit's `lost` counter, so no loss is silent.
 
 use crate::audit::{AuditError, AuditSocket, Rule};
+use crate::daemon::{Daemon, DaemonConfig, NUDGE};
 use crate::guest::{self, delete_module, finit_module, module_loaded, GuestError};
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::parse_record;
@@ -47,18 +48,12 @@ pub const BAD_PARAMS: [&str; 5] = [
     "types=-1",
 ];
 
-/// The type of the user messages that wake kauditd: `AUDIT_TRUSTED_APP`.
-pub const NUDGE: u16 = 1121;
-
 /// How long without a record counts as quiet.
 const QUIET: Duration = Duration::from_secs(2);
+/// How long a drain may take at most.
+const DRAIN_MAX: Duration = Duration::from_secs(600);
 /// Backlog limit while stressing: small, so that a stalled reader overflows it quickly.
 const STRESS_BACKLOG: u32 = 64;
-/// The reader's socket buffer while it stalls: small, so that kauditd blocks at once and the
-/// backlog fills behind it.  Otherwise it is large, so that acks are not dropped in a flood.
-const STALL_RCVBUF: usize = 16 * 1024;
-const READ_RCVBUF: usize = 4 << 20;
-
 #[derive(Debug, Error)]
 pub enum StressError {
     #[error(transparent)]
@@ -501,136 +496,16 @@ fn read_report(path: &Path) -> Result<Report, StressError> {
     Ok((ids, errors))
 }
 
-// ---- the reader -------------------------------------------------------------------------
-
-struct Reader {
-    sock: AuditSocket,
+/// Copies what the daemon has read into the totals.
+fn sync(totals: &mut Totals, d: &Daemon) {
+    totals.records = d.stats.records;
+    totals.ns_records = d.stats.ns_records;
+    totals.overruns = d.stats.overruns;
 }
 
-impl Reader {
-    /// Records that arrived within `wait`, counted in `totals`.  `ENOBUFS` on the socket means that a delivery
-    /// failed because the buffer was full: kauditd queues the record for another try (and
-    /// counts it as lost if that queue overflows), so it is counted and reading goes on.
-    fn recv(
-        &mut self,
-        wait: Duration,
-        totals: &mut Totals,
-    ) -> Result<Vec<(u16, String)>, StressError> {
-        let got = match self.sock.recv_records(wait) {
-            Err(AuditError::Overrun) => {
-                totals.overruns += 1;
-                Vec::new()
-            }
-            other => other?,
-        };
-        totals.overruns += self.sock.take_overruns();
-        totals.records += got.len() as u64;
-        totals.ns_records += got.iter().filter(|(ty, _)| is_ns_type(*ty)).count() as u64;
-        Ok(got)
-    }
-
-    /// Receives records for `d`, filing them with `f`.
-    fn read_for(
-        &mut self,
-        d: Duration,
-        totals: &mut Totals,
-        mut f: impl FnMut(u16, &str),
-    ) -> Result<(), StressError> {
-        let end = Instant::now() + d;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(());
-            }
-            for (ty, text) in self.recv(left.min(Duration::from_millis(100)), totals)? {
-                f(ty, &text);
-            }
-        }
-    }
-
-    /// Stops reading for `d` with a small socket buffer, so that audit's backlog overflows.
-    fn stall(&mut self, d: Duration) -> Result<(), StressError> {
-        self.sock.set_receive_buffer(STALL_RCVBUF)?;
-        std::thread::sleep(d);
-        self.sock.set_receive_buffer(READ_RCVBUF)?;
-        Ok(())
-    }
-
-    /// A request, tried again if its answer was lost (an ack is dropped when the socket
-    /// buffer is full); `done` tells an error that means an earlier try succeeded.
-    fn retry(
-        &mut self,
-        mut req: impl FnMut(&mut AuditSocket) -> Result<(), AuditError>,
-        done: impl Fn(&AuditError) -> bool,
-    ) -> Result<(), StressError> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match req(&mut self.sock) {
-                Ok(()) => return Ok(()),
-                Err(e) if done(&e) && tries > 1 => return Ok(()),
-                Err(AuditError::Timeout { .. }) if tries < 3 => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// Reads until every record audit holds has arrived.  Records that kauditd could not
-    /// deliver wait in its retry and hold queues until a new record wakes it, so each quiet
-    /// spell is followed by a user message, until one brings nothing else.
-    fn drain(
-        &mut self,
-        totals: &mut Totals,
-        mut f: impl FnMut(u16, &str),
-    ) -> Result<(), StressError> {
-        for _ in 0..20 {
-            self.read_until_quiet(Duration::from_secs(120), totals, &mut f)?;
-            self.retry(
-                |s| s.send_user_message(NUDGE, "nsaudit stress: flush"),
-                |_| false,
-            )?;
-            let mut more = 0u64;
-            self.read_until_quiet(Duration::from_secs(120), totals, |t, s| {
-                if t != NUDGE {
-                    more += 1;
-                }
-                f(t, s)
-            })?;
-            if more == 0 {
-                return Ok(());
-            }
-        }
-        Ok(())
-    }
-
-    /// Receives records until none came for [`QUIET`] (at most `max`).
-    fn read_until_quiet(
-        &mut self,
-        max: Duration,
-        totals: &mut Totals,
-        mut f: impl FnMut(u16, &str),
-    ) -> Result<(), StressError> {
-        let end = Instant::now() + max;
-        let mut last = Instant::now();
-        while Instant::now() < end && last.elapsed() < QUIET {
-            let recs = self.recv(Duration::from_millis(200), totals)?;
-            if !recs.is_empty() {
-                last = Instant::now();
-            }
-            for (ty, text) in recs {
-                f(ty, &text);
-            }
-        }
-        Ok(())
-    }
-}
-
-fn errno_is(e: &AuditError, errno: i32) -> bool {
-    matches!(e, AuditError::Refused { source, .. } if source.raw_os_error() == Some(errno))
-}
-
-fn lost(sock: &mut AuditSocket) -> Result<u64, StressError> {
-    Ok(u64::from(sock.status()?.lost))
+/// Reads until every record audit holds has arrived.
+fn drain(d: &mut Daemon, f: impl FnMut(u16, &str)) -> Result<(), StressError> {
+    Ok(d.drain(QUIET, DRAIN_MAX, f)?)
 }
 
 // ---- the phases -------------------------------------------------------------------------
@@ -638,7 +513,7 @@ fn lost(sock: &mut AuditSocket) -> Result<u64, StressError> {
 fn churn_phase(
     opts: &StressOptions,
     round: u32,
-    reader: &mut Reader,
+    d: &mut Daemon,
     totals: &mut Totals,
 ) -> Result<(), StressError> {
     let tmp = std::env::temp_dir();
@@ -658,18 +533,17 @@ fn churn_phase(
     let slice = opts.churn / 8;
     let off = |s: &mut AuditSocket| s.set_enabled(0);
     let on = |s: &mut AuditSocket| s.set_enabled(1);
-    reader.read_for(slice * 2, totals, |_, _| {})?;
-    reader.stall(slice * 2)?;
-    reader.read_for(slice, totals, |_, _| {})?;
-    reader.retry(off, |_| false)?;
-    reader.read_for(slice, totals, |_, _| {})?;
-    reader.retry(on, |_| false)?;
-    reader.read_for(slice, totals, |_, _| {})?;
-    reader.retry(off, |_| false)?;
-    reader.retry(on, |_| false)?;
-    reader.read_for(
+    d.read_for(slice * 2, |_, _| {})?;
+    d.stall(slice * 2)?;
+    d.read_for(slice, |_, _| {})?;
+    d.retry(off, |_| false)?;
+    d.read_for(slice, |_, _| {})?;
+    d.retry(on, |_| false)?;
+    d.read_for(slice, |_, _| {})?;
+    d.retry(off, |_| false)?;
+    d.retry(on, |_| false)?;
+    d.read_for(
         deadline.saturating_duration_since(Instant::now()),
-        totals,
         |_, _| {},
     )?;
 
@@ -724,7 +598,7 @@ fn account_phase(
     opts: &StressOptions,
     round: u32,
     stall: bool,
-    reader: &mut Reader,
+    d: &mut Daemon,
     totals: &mut Totals,
 ) -> Result<(), StressError> {
     finit_module(&opts.module, "types=0x3f").map_err(io("insmod ns_audit.ko types=0x3f"))?;
@@ -734,11 +608,11 @@ fn account_phase(
         .map(|&t| Rule::ExcludeMsgtype(t))
         .collect();
     for r in &rules {
-        reader.retry(|s| s.add_rule(r), |e| errno_is(e, libc::EEXIST))?;
+        d.add_rule(r)?;
     }
     // Whatever the churn phase and the load left behind arrives before the account starts.
-    reader.drain(totals, |_, _| {})?;
-    let lost0 = lost(&mut reader.sock)?;
+    drain(d, |_, _| {})?;
+    let lost0 = d.lost()?;
 
     let tmp = std::env::temp_dir();
     let mut pids = Vec::new();
@@ -750,7 +624,7 @@ fn account_phase(
     }
     let mut ledger = Ledger::default();
     if stall {
-        reader.stall(Duration::from_secs(2))?;
+        d.stall(Duration::from_secs(2))?;
     }
     let mut expected = BTreeSet::new();
     for (pid, report) in pids {
@@ -761,8 +635,7 @@ fn account_phase(
             loop {
                 match nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
                     Ok(nix::sys::wait::WaitStatus::StillAlive) => {
-                        reader
-                            .read_for(Duration::from_millis(100), totals, |t, s| ledger.add(t, s))?
+                        d.read_for(Duration::from_millis(100), |t, s| ledger.add(t, s))?
                     }
                     Ok(nix::sys::wait::WaitStatus::Exited(_, 0)) => break true,
                     _ => break false,
@@ -788,8 +661,8 @@ fn account_phase(
             }
         }
     }
-    reader.drain(totals, |t, s| ledger.add(t, s))?;
-    let lost1 = lost(&mut reader.sock)?;
+    drain(d, |t, s| ledger.add(t, s))?;
+    let lost1 = d.lost()?;
     let lost = lost1.saturating_sub(lost0);
     totals.lost += lost;
     totals.accounted_rounds += 1;
@@ -805,7 +678,7 @@ fn account_phase(
         totals.fail(format!("round {round}: {msg}"));
     }
     for r in &rules {
-        reader.retry(|s| s.del_rule(r), |e| errno_is(e, libc::ENOENT))?;
+        d.del_rule(r)?;
     }
     delete_module().map_err(io("rmmod ns_audit"))?;
     totals.unloads += 1;
@@ -818,9 +691,11 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
     if module_loaded() {
         delete_module().map_err(io("rmmod ns_audit before starting"))?;
     }
-    let mut sock = AuditSocket::open()?;
-    sock.become_daemon(STRESS_BACKLOG)?;
-    let mut reader = Reader { sock };
+    let mut d = Daemon::start(DaemonConfig {
+        backlog: STRESS_BACKLOG,
+        failure: None,
+        delay: Duration::ZERO,
+    })?;
     let mut totals = Totals::default();
     let mut sysfs_seen = false;
     for round in 1..=opts.rounds {
@@ -836,8 +711,9 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
         }
         delete_module().map_err(io("rmmod ns_audit"))?;
         totals.unloads += 1;
-        churn_phase(opts, round, &mut reader, &mut totals)?;
-        account_phase(opts, round, round % 2 == 0, &mut reader, &mut totals)?;
+        churn_phase(opts, round, &mut d, &mut totals)?;
+        account_phase(opts, round, round % 2 == 0, &mut d, &mut totals)?;
+        sync(&mut totals, &d);
         println!("stress: round {round} done: {}", totals.summary());
     }
     // Still responsive: one more namespace, its records, with the module loaded.
@@ -846,7 +722,8 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
     let c = nsops::spawn(&[NsKind::Net], Method::Unshare, None, Hold::ExitAtOnce)?;
     let id = c.info.ns.get(&NsKind::Net).map(|n| n.id);
     let mut ledger = Ledger::default();
-    reader.drain(&mut totals, |t, s| ledger.add(t, s))?;
+    drain(&mut d, |t, s| ledger.add(t, s))?;
+    sync(&mut totals, &d);
     match id.and_then(|id| ledger.seen.get(&(NsKind::Net, id))) {
         Some(&(1, 1)) => println!("stress: the guest still creates namespaces and logs them"),
         other => totals.fail(format!(
@@ -855,7 +732,7 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
     }
     delete_module().map_err(io("rmmod ns_audit"))?;
     totals.unloads += 1;
-    let _ = reader.sock.release_daemon();
+    d.restore()?;
     Ok(totals)
 }
 
