@@ -9,8 +9,14 @@
 //! grows to its backlog limit, which is where audit's backpressure (or its loss) begins.
 
 use crate::audit::{AuditError, AuditSocket, Status, StatusChange};
+use crate::guest::{self, GuestError};
+use crate::nsops::{read_exact, write_all};
 use crate::reference::is_ns_type;
+use nix::fcntl::OFlag;
+use nix::unistd::pipe2;
+use std::path::Path;
 use std::time::{Duration, Instant};
+use thiserror::Error;
 
 /// The type of the user messages that wake kauditd: `AUDIT_TRUSTED_APP`.
 pub const NUDGE: u16 = 1121;
@@ -20,6 +26,68 @@ pub const NUDGE: u16 = 1121;
 /// in a flood.
 pub const SLOW_RCVBUF: usize = 16 * 1024;
 pub const FAST_RCVBUF: usize = 4 << 20;
+
+/// Audit's settings for a test, as the command line gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+pub struct AuditArgs {
+    /// Audit's backlog limit during the test.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub backlog: u32,
+    /// Audit's failure mode during the test: 0 silent, 1 printk, 2 panic.
+    #[arg(long, default_value_t = 2, value_name = "MODE",
+          value_parser = clap::value_parser!(u32).range(0..=2))]
+    pub failure: u32,
+    /// Microseconds the audit daemon sleeps after each record it reads; 0: it reads as fast
+    /// as it can.
+    #[arg(long, default_value_t = 0, value_name = "US",
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub reader_delay_us: u64,
+}
+
+impl AuditArgs {
+    /// The daemon's configuration.
+    pub fn config(&self) -> DaemonConfig {
+        DaemonConfig {
+            backlog: self.backlog,
+            failure: Some(self.failure),
+            delay: Duration::from_micros(self.reader_delay_us),
+        }
+    }
+
+    /// `backlog 64, failure 2, reader delay 2000 us` for a report.
+    pub fn describe(&self) -> String {
+        format!(
+            "backlog {}, failure {}, reader {}",
+            self.backlog,
+            self.failure,
+            if self.reader_delay_us == 0 {
+                "at full speed".to_string()
+            } else {
+                format!("sleeping {} us per record", self.reader_delay_us)
+            }
+        )
+    }
+}
+
+/// What can go wrong loading the module through a child.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Guest(#[from] GuestError),
+    #[error("finit_module of {path}: {why}")]
+    Load { path: String, why: String },
+}
+
+/// A module load done by a child of the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// The pid of the loading process, the subject of the load's records.
+    pub pid: i32,
+    /// How long its `finit_module(2)` took.
+    pub took: Duration,
+}
 
 /// How the daemon sets audit up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +301,56 @@ impl Daemon {
             }
         }
         Ok(())
+    }
+}
+
+impl Daemon {
+    /// Loads the module `path` with `params` in a child process, as `insmod` would: audit
+    /// makes the loading task wait for backlog room, never the daemon.  Records that arrive
+    /// meanwhile go to `f`.
+    pub fn load_module(
+        &mut self,
+        path: &Path,
+        params: &str,
+        mut f: impl FnMut(u16, &str),
+    ) -> Result<Loaded, LoadError> {
+        let (r, w) = pipe2(OFlag::O_CLOEXEC).map_err(|errno| GuestError::Sys {
+            what: "pipe2".into(),
+            errno,
+        })?;
+        let pid = guest::fork_child(|| {
+            let t0 = Instant::now();
+            let res = guest::finit_module(path, params);
+            let took = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            let errno = res.err().map_or(0, |e| e.raw_os_error().unwrap_or(-1));
+            let mut b = [0u8; 12];
+            b[..8].copy_from_slice(&took.to_ne_bytes());
+            b[8..].copy_from_slice(&errno.to_ne_bytes());
+            i32::from(write_all(&w, &b).is_err() || errno != 0)
+        })?;
+        drop(w);
+        while guest::try_reap(pid)?.is_none() {
+            self.read_for(Duration::from_millis(50), &mut f)?;
+        }
+        let mut b = [0u8; 12];
+        let what = |why: String| LoadError::Load {
+            path: path.display().to_string(),
+            why,
+        };
+        match read_exact(&r, &mut b) {
+            Ok(true) => {}
+            Ok(false) => return Err(what("the loading process reported nothing".into())),
+            Err(e) => return Err(what(format!("reading its report: {e}"))),
+        }
+        let took = u64::from_ne_bytes(b[..8].try_into().unwrap_or_default());
+        let errno = i32::from_ne_bytes(b[8..].try_into().unwrap_or_default());
+        if errno != 0 {
+            return Err(what(std::io::Error::from_raw_os_error(errno).to_string()));
+        }
+        Ok(Loaded {
+            pid: pid.as_raw(),
+            took: Duration::from_nanos(took),
+        })
     }
 }
 

@@ -33,6 +33,17 @@ fn sys(what: impl Into<String>) -> impl FnOnce(Errno) -> GuestError {
     move |errno| GuestError::Sys { what, errno }
 }
 
+/// The module a test loads, as the command line gives it.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct ModuleArgs {
+    /// The module to load.
+    #[arg(long, default_value = "/lib/modules/ns_audit.ko")]
+    pub module: std::path::PathBuf,
+    /// Do not load (nor unload) the module: test the one loaded, if any.
+    #[arg(long)]
+    pub no_load: bool,
+}
+
 /// Whether `ns_audit` is loaded.
 pub fn module_loaded() -> bool {
     Path::new("/sys/module/ns_audit").exists()

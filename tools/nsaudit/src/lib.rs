@@ -11,6 +11,7 @@
 //! - [`nsops`]: create namespaces in child processes and read their identities;
 //! - [`validate`]: the scenarios of `nsaudit validate`;
 //! - [`demo`]: `nsaudit demo`;
+//! - [`flood`]: `nsaudit flood`, an unprivileged namespace flood against a slow daemon;
 //! - [`bench`]: `nsaudit bench`, what auditing namespaces costs;
 //! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log;
 //! - [`stress`]: `nsaudit stress`.
@@ -20,6 +21,7 @@ pub mod bench;
 pub mod checklog;
 pub mod daemon;
 pub mod demo;
+pub mod flood;
 pub mod guest;
 pub mod nsops;
 pub mod record;

@@ -3,10 +3,11 @@
 //! The `nsaudit` command: a thin layer over the library.
 
 use anyhow::{bail, Context};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use nsaudit::bench::{self, BenchArgs, BenchOptions};
 use nsaudit::checklog;
 use nsaudit::demo::{run_demo, DemoOptions};
+use nsaudit::flood::{self, FloodArgs};
 use nsaudit::report::capture::{run_capture, CaptureOptions};
 use nsaudit::report::{EventSelector, NsSelector, ReportOptions, Reporter};
 use nsaudit::stress::{self, StressOptions};
@@ -94,6 +95,11 @@ enum Cmd {
         #[arg(long)]
         icount: bool,
     },
+    /// Flood audit with namespaces from unprivileged processes while the audit daemon reads
+    /// slowly: every INIT and DEL must arrive and audit must lose nothing (root, in the guest;
+    /// it becomes the audit daemon and restores audit's status at the end).  Exits 0 if so,
+    /// 1 if not.
+    Flood(FloodArgs),
     /// Check the AUDIT_NS_* records of an auditd log against the reference: one field set per
     /// type, the subject in every record, agreeing with the event's SYSCALL record.
     CheckLog {
@@ -236,6 +242,13 @@ fn check_log(file: &PathBuf) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Reports an argument that clap let through but the options refuse, as clap does: exit 2.
+fn usage_error(msg: &str) -> ! {
+    Cli::command()
+        .error(clap::error::ErrorKind::ValueValidation, msg)
+        .exit()
+}
+
 fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().cmd {
         Cmd::Validate { module, log } => {
@@ -280,6 +293,15 @@ fn main() -> anyhow::Result<ExitCode> {
             })
         }
         Cmd::CheckLog { file } => check_log(&file),
+        Cmd::Flood(args) => {
+            let opts = args.options().unwrap_or_else(|e| usage_error(&e));
+            let ok = flood::run(&opts, &mut std::io::stdout().lock()).context("nsaudit flood")?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Cmd::Report {
             format,
             dot,

@@ -57,6 +57,11 @@ impl NsKind {
         }
     }
 
+    /// The kind named `name` ([`NsKind::name`]).
+    pub fn from_name(name: &str) -> Option<NsKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// Position in [`NsKind::ALL`], which is also the bit of the module's `types` parameter.
     pub fn index(self) -> usize {
         self as usize

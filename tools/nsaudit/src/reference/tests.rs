@@ -52,6 +52,11 @@ fn kinds_and_types() {
     }
     let names: Vec<&str> = NsKind::ALL.iter().map(|k| k.name()).collect();
     assert_eq!(names, ["mnt", "uts", "ipc", "user", "pid", "net"]);
+    for k in NsKind::ALL {
+        assert_eq!(NsKind::from_name(k.name()), Some(k));
+    }
+    assert_eq!(NsKind::from_name("cgroup"), None);
+    assert_eq!(NsKind::from_name("NET"), None);
     for (i, k) in NsKind::ALL.into_iter().enumerate() {
         assert_eq!(k.index(), i);
         assert_eq!(usize::from(k.init_type()), 1340 + i);
