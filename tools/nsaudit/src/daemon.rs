@@ -89,6 +89,16 @@ pub struct Loaded {
     pub took: Duration,
 }
 
+/// What a test collects from the records, for [`Daemon::read_until`].
+pub trait Collect {
+    /// Files one record.
+    fn add(&mut self, ty: u16, text: &str);
+    /// Whether everything awaited has come.
+    fn done(&self) -> bool;
+    /// How many of the awaited records have come: reading goes on while this grows.
+    fn progress(&self) -> u64;
+}
+
 /// How the daemon sets audit up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DaemonConfig {
@@ -277,6 +287,37 @@ impl Daemon {
             })?;
             if more == 0 || Instant::now() >= end {
                 return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads until `c` is done, or nothing it awaits came for `quiet` even after a nudge to
+    /// kauditd (records it could not deliver wait for a new record to wake it); at most
+    /// `max`.
+    pub fn read_until(
+        &mut self,
+        c: &mut impl Collect,
+        quiet: Duration,
+        max: Duration,
+    ) -> Result<(), AuditError> {
+        let end = Instant::now() + max;
+        let mut progress = (c.progress(), Instant::now());
+        let mut nudged = false;
+        while !c.done() && Instant::now() < end {
+            for (ty, text) in self.recv(Duration::from_millis(200))? {
+                c.add(ty, &text);
+            }
+            if c.progress() != progress.0 {
+                progress = (c.progress(), Instant::now());
+                nudged = false;
+            } else if progress.1.elapsed() >= quiet {
+                if nudged {
+                    break;
+                }
+                self.retry(|s| s.send_user_message(NUDGE, "nsaudit: flush"), |_| false)?;
+                nudged = true;
+                progress.1 = Instant::now();
             }
         }
         Ok(())

@@ -13,7 +13,7 @@
 //! `--allow-lost` and the loss is accounted for (diagnosis only).
 
 use crate::audit::{AuditError, Rule};
-use crate::daemon::{AuditArgs, Daemon, LoadError};
+use crate::daemon::{AuditArgs, Collect, Daemon, LoadError};
 use crate::guest::{self, GuestError, ModuleArgs};
 use crate::nsops::{clone_flags, read_exact, write_all};
 use crate::record::parse_record;
@@ -400,38 +400,25 @@ pub fn render(opts: &FloodOptions, run: &FloodRun, v: &Verdict) -> String {
     s
 }
 
-/// Reads until every namespace of the flood has its INIT and DEL record, or nothing of the
-/// flood came for `quiet` even after a nudge to kauditd.
-fn wait_for_removals(
-    d: &mut Daemon,
-    ledger: &mut FloodLedger,
-    created: &Created,
-    quiet: Duration,
-) -> Result<(), FloodError> {
-    let end = Instant::now() + REMOVALS_MAX;
-    let mut progress = (ledger.flood_records(), Instant::now());
-    let mut nudged = false;
-    while !ledger.tally().complete(created) && Instant::now() < end {
-        for (ty, text) in d.recv(Duration::from_millis(200))? {
-            ledger.add(ty, &text);
-        }
-        if ledger.flood_records() != progress.0 {
-            progress = (ledger.flood_records(), Instant::now());
-            nudged = false;
-        } else if progress.1.elapsed() >= quiet {
-            if nudged {
-                break;
-            }
-            // Records kauditd could not deliver wait for a new record to wake it.
-            d.retry(
-                |s| s.send_user_message(crate::daemon::NUDGE, "nsaudit flood: flush"),
-                |_| false,
-            )?;
-            nudged = true;
-            progress.1 = Instant::now();
-        }
+/// The flood's ledger while waiting for its removals: done when every namespace created has
+/// both records.
+struct Awaiting<'a> {
+    ledger: &'a mut FloodLedger,
+    created: &'a Created,
+}
+
+impl Collect for Awaiting<'_> {
+    fn add(&mut self, ty: u16, text: &str) {
+        self.ledger.add(ty, text);
     }
-    Ok(())
+
+    fn done(&self) -> bool {
+        self.ledger.tally().complete(self.created)
+    }
+
+    fn progress(&self) -> u64 {
+        self.ledger.flood_records()
+    }
 }
 
 /// The flood itself, with audit set up and the module loaded: returns what it measured.
@@ -447,7 +434,11 @@ fn flood(opts: &FloodOptions, d: &mut Daemon) -> Result<FloodRun, FloodError> {
     }
     let flooding = start.elapsed();
     let created = workers.finish()?;
-    wait_for_removals(d, &mut ledger, &created, Duration::from_secs(a.quiet))?;
+    let mut awaiting = Awaiting {
+        ledger: &mut ledger,
+        created: &created,
+    };
+    d.read_until(&mut awaiting, Duration::from_secs(a.quiet), REMOVALS_MAX)?;
     let lost1 = d.lost()?;
     let reading = ledger.last_flood_record().map_or(flooding, |t| t - start);
     Ok(FloodRun {

@@ -14,6 +14,7 @@
 //! - [`flood`]: `nsaudit flood`, an unprivileged namespace flood against a slow daemon;
 //! - [`bench`]: `nsaudit bench`, what auditing namespaces costs;
 //! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log;
+//! - [`snapshot`]: `nsaudit snapshot`, the module loaded while thousands of namespaces live;
 //! - [`stress`]: `nsaudit stress`.
 
 pub mod audit;
@@ -27,5 +28,6 @@ pub mod nsops;
 pub mod record;
 pub mod reference;
 pub mod report;
+pub mod snapshot;
 pub mod stress;
 pub mod validate;

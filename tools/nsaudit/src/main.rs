@@ -10,6 +10,7 @@ use nsaudit::demo::{run_demo, DemoOptions};
 use nsaudit::flood::{self, FloodArgs};
 use nsaudit::report::capture::{run_capture, CaptureOptions};
 use nsaudit::report::{EventSelector, NsSelector, ReportOptions, Reporter};
+use nsaudit::snapshot::{self, SnapshotArgs};
 use nsaudit::stress::{self, StressOptions};
 use nsaudit::validate::{self, Options};
 use std::fs::File;
@@ -100,6 +101,11 @@ enum Cmd {
     /// it becomes the audit daemon and restores audit's status at the end).  Exits 0 if so,
     /// 1 if not.
     Flood(FloodArgs),
+    /// Load the module while thousands of UTS and IPC namespaces are alive, with a small
+    /// backlog and a slow audit daemon: every one must get one op=existing record naming the
+    /// loading process, and audit must lose nothing (root, in the guest).  Exits 0 if so, 1 if
+    /// not.
+    Snapshot(SnapshotArgs),
     /// Check the AUDIT_NS_* records of an auditd log against the reference: one field set per
     /// type, the subject in every record, agreeing with the event's SYSCALL record.
     CheckLog {
@@ -293,6 +299,15 @@ fn main() -> anyhow::Result<ExitCode> {
             })
         }
         Cmd::CheckLog { file } => check_log(&file),
+        Cmd::Snapshot(args) => {
+            let ok =
+                snapshot::run(&args, &mut std::io::stdout().lock()).context("nsaudit snapshot")?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Cmd::Flood(args) => {
             let opts = args.options().unwrap_or_else(|e| usage_error(&e));
             let ok = flood::run(&opts, &mut std::io::stdout().lock()).context("nsaudit flood")?;
