@@ -65,6 +65,9 @@ enum Cmd {
         /// Operations per worker in each account phase.
         #[arg(long, default_value_t = 10)]
         batch: u32,
+        /// Unprivileged flood workers in the first half of each churn phase (0: none).
+        #[arg(long, default_value_t = 2)]
+        flooders: u32,
     },
     /// Measure what auditing namespaces costs: create+destroy cycles per second per type with
     /// and without the module, audit rules instead, records per second, memory (root, in the
@@ -282,6 +285,7 @@ fn main() -> anyhow::Result<ExitCode> {
             workers,
             churn,
             batch,
+            flooders,
         } => {
             let opts = StressOptions {
                 module,
@@ -289,6 +293,7 @@ fn main() -> anyhow::Result<ExitCode> {
                 workers,
                 churn: Duration::from_secs(churn),
                 batch,
+                flooders,
             };
             let totals = stress::run(&opts).context("nsaudit stress")?;
             println!("{}", totals.summary());

@@ -9,8 +9,11 @@
 //!   nested user namespaces, namespaces pinned by a file descriptor and by a bind mount) while
 //!   a loader process loads and unloads `ns_audit.ko` with changing type masks, and this
 //!   process, the audit daemon, disables and re-enables audit and stops reading long enough
-//!   for the backlog to overflow.  Invalid module parameters are tried first.  Nothing is
-//!   counted here; the kernel's own checkers (KASAN, lockdep, ...) watch.
+//!   for the backlog to overflow.  For the first half of it, unprivileged flood workers
+//!   ([`crate::flood`]) create namespaces as fast as they can.  Invalid module parameters are
+//!   tried first.  The kernel's own checkers (KASAN, lockdep, ...) watch; every namespace
+//!   record must follow the reference and none may come twice, and the flood may not have more
+//!   INIT records than namespaces (the module was loaded for part of the time only).
 //! - *Account*: the module loaded with every type, audit enabled and every other record type
 //!   excluded, the workers create a known set of namespaces and report their ids; in every
 //!   second round the reader stalls again.  Afterwards every namespace must have exactly one
@@ -19,6 +22,7 @@
 
 use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::daemon::{Daemon, DaemonConfig, NUDGE};
+use crate::flood::{Created, FloodError, FloodLedger, Flooders, Tally};
 use crate::guest::{self, delete_module, finit_module, module_loaded, GuestError};
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::parse_record;
@@ -69,6 +73,8 @@ pub enum StressError {
     Usage(String),
     #[error(transparent)]
     Guest(#[from] GuestError),
+    #[error(transparent)]
+    Flood(#[from] FloodError),
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StressError {
@@ -86,6 +92,8 @@ pub struct StressOptions {
     pub churn: Duration,
     /// Operations per worker in each account phase.
     pub batch: u32,
+    /// Unprivileged flood workers in the first half of each churn phase (0: none).
+    pub flooders: u32,
 }
 
 impl StressOptions {
@@ -107,6 +115,12 @@ impl StressOptions {
             return Err(StressError::Usage(format!(
                 "--batch {} is not in 1..=10000",
                 self.batch
+            )));
+        }
+        if self.flooders > 64 {
+            return Err(StressError::Usage(format!(
+                "--flooders {} is not in 0..=64",
+                self.flooders
             )));
         }
         if self.churn.is_zero() {
@@ -515,7 +529,7 @@ fn churn_phase(
     round: u32,
     d: &mut Daemon,
     totals: &mut Totals,
-) -> Result<(), StressError> {
+) -> Result<ChurnFlood, StressError> {
     let tmp = std::env::temp_dir();
     let deadline = Instant::now() + opts.churn;
     let mut pids = Vec::new();
@@ -528,25 +542,83 @@ fn churn_phase(
     let lreport = tmp.join("nsaudit-stress-loader");
     let module = opts.module.clone();
     let lpid = fork_process(|| loader(&module, u64::from(round), deadline, &lreport))?;
+    let flooders = match opts.flooders {
+        0 => None,
+        n => Some(Flooders::spawn(
+            n,
+            &NsKind::ALL,
+            Instant::now() + opts.churn / 2,
+        )?),
+    };
+    let mut ledger = FloodLedger::default();
 
     // The reader's part: read, stall until the backlog overflows, read, turn audit off and on.
     let slice = opts.churn / 8;
     let off = |s: &mut AuditSocket| s.set_enabled(0);
     let on = |s: &mut AuditSocket| s.set_enabled(1);
-    d.read_for(slice * 2, |_, _| {})?;
+    d.read_for(slice * 2, |t, s| ledger.add(t, s))?;
     d.stall(slice * 2)?;
-    d.read_for(slice, |_, _| {})?;
+    d.read_for(slice, |t, s| ledger.add(t, s))?;
     d.retry(off, |_| false)?;
-    d.read_for(slice, |_, _| {})?;
+    d.read_for(slice, |t, s| ledger.add(t, s))?;
     d.retry(on, |_| false)?;
-    d.read_for(slice, |_, _| {})?;
+    d.read_for(slice, |t, s| ledger.add(t, s))?;
     d.retry(off, |_| false)?;
     d.retry(on, |_| false)?;
     d.read_for(
         deadline.saturating_duration_since(Instant::now()),
-        |_, _| {},
+        |t, s| ledger.add(t, s),
     )?;
+    let created = match flooders {
+        Some(f) => f.finish()?,
+        None => Created::default(),
+    };
+    totals.namespaces += created.total();
+    reap_churn(round, pids, lpid, &lreport, totals)?;
+    Ok(ChurnFlood { created, ledger })
+}
 
+/// The flood of a churn phase: what its workers created and the records of the phase.
+pub struct ChurnFlood {
+    pub created: Created,
+    pub ledger: FloodLedger,
+}
+
+/// What must hold of the records of a churn phase and its flood, while the module was loaded
+/// and unloaded and audit turned off and on: every namespace record follows the reference,
+/// none comes twice, and the flood has no more INIT records than namespaces.
+pub fn check_churn(created: &Created, t: &Tally) -> Vec<String> {
+    let mut bad = Vec::new();
+    if t.malformed > 0 {
+        bad.push(format!(
+            "{} namespace records break the reference, e.g. {}",
+            t.malformed,
+            t.first_malformed.as_deref().unwrap_or("?")
+        ));
+    }
+    if t.duplicates > 0 {
+        bad.push(format!("{} namespace records came twice", t.duplicates));
+    }
+    for k in NsKind::ALL {
+        let (i, c) = (t.init[k.index()], created.ns[k.index()]);
+        if i > c {
+            bad.push(format!(
+                "the flood created {c} {} namespaces but {i} have an INIT record",
+                k.name()
+            ));
+        }
+    }
+    bad
+}
+
+/// Reaps the churn workers and the loader and files their reports.
+fn reap_churn(
+    round: u32,
+    pids: Vec<(nix::unistd::Pid, PathBuf)>,
+    lpid: nix::unistd::Pid,
+    lreport: &Path,
+    totals: &mut Totals,
+) -> Result<(), StressError> {
     for (pid, report) in pids {
         let ok = reap(pid);
         let (ids, errors) = read_report(&report)?;
@@ -562,8 +634,8 @@ fn churn_phase(
         }
     }
     let ok = reap(lpid);
-    let text = std::fs::read_to_string(&lreport).map_err(io("read the loader's report"))?;
-    let _ = std::fs::remove_file(&lreport);
+    let text = std::fs::read_to_string(lreport).map_err(io("read the loader's report"))?;
+    let _ = std::fs::remove_file(lreport);
     let mut lines = text.lines();
     let counts: Vec<u64> = lines
         .next()
@@ -600,6 +672,7 @@ fn account_phase(
     stall: bool,
     d: &mut Daemon,
     totals: &mut Totals,
+    mut churn: ChurnFlood,
 ) -> Result<(), StressError> {
     finit_module(&opts.module, "types=0x3f").map_err(io("insmod ns_audit.ko types=0x3f"))?;
     totals.loads += 1;
@@ -610,8 +683,21 @@ fn account_phase(
     for r in &rules {
         d.add_rule(r)?;
     }
-    // Whatever the churn phase and the load left behind arrives before the account starts.
-    drain(d, |_, _| {})?;
+    // Whatever the churn phase and the load left behind arrives before the account starts,
+    // and counts for the churn phase.
+    drain(d, |t, s| churn.ledger.add(t, s))?;
+    let tally = churn.ledger.tally();
+    println!(
+        "stress: round {round} flood: {} namespaces by uid {}, {} INIT and {} DEL records \
+         while the module was loaded and unloaded",
+        churn.created.total(),
+        crate::flood::NOBODY,
+        tally.init.iter().sum::<u64>(),
+        tally.del.iter().sum::<u64>()
+    );
+    for msg in check_churn(&churn.created, &tally) {
+        totals.fail(format!("round {round} churn: {msg}"));
+    }
     let lost0 = d.lost()?;
 
     let tmp = std::env::temp_dir();
@@ -711,8 +797,8 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
         }
         delete_module().map_err(io("rmmod ns_audit"))?;
         totals.unloads += 1;
-        churn_phase(opts, round, &mut d, &mut totals)?;
-        account_phase(opts, round, round % 2 == 0, &mut d, &mut totals)?;
+        let churn = churn_phase(opts, round, &mut d, &mut totals)?;
+        account_phase(opts, round, round % 2 == 0, &mut d, &mut totals, churn)?;
         sync(&mut totals, &d);
         println!("stress: round {round} done: {}", totals.summary());
     }
@@ -847,6 +933,7 @@ mod tests {
             workers: 2,
             churn: Duration::from_secs(1),
             batch: 3,
+            flooders: 2,
         };
         assert!(ok.check().is_ok());
         for bad in [
@@ -866,9 +953,46 @@ mod tests {
                 churn: Duration::ZERO,
                 ..ok.clone()
             },
+            StressOptions {
+                flooders: 65,
+                ..ok.clone()
+            },
         ] {
             assert!(matches!(bad.check(), Err(StressError::Usage(_))));
         }
+    }
+
+    #[test]
+    fn churn_records_must_be_sound() {
+        let mut created = Created::default();
+        created.ns[NsKind::Net.index()] = 2;
+        let flood_init = |id: u64| {
+            init(id).replace(
+                "uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0",
+                "uid=65534 gid=65534 euid=65534 suid=65534 fsuid=65534 egid=65534 sgid=65534 \
+                 fsgid=65534",
+            )
+        };
+        let mut l = FloodLedger::default();
+        l.add(INIT_NET, &flood_init(10));
+        l.add(DEL_NET, &del(10));
+        // The churn's own namespaces, and removals whose INIT came while the module was out.
+        l.add(INIT_NET, &init(20));
+        l.add(DEL_NET, &del(21));
+        assert_eq!(check_churn(&created, &l.tally()), Vec::<String>::new());
+        // More flood INIT records than namespaces, a removal twice, a broken record.
+        l.add(INIT_NET, &flood_init(11));
+        l.add(INIT_NET, &flood_init(12));
+        l.add(DEL_NET, &del(21));
+        l.add(
+            DEL_NET,
+            "audit(1.000:9): op=remove dev=00:04 netns=1 netns_id=9 res=1",
+        );
+        let bad = check_churn(&created, &l.tally());
+        assert_eq!(bad.len(), 3, "{bad:?}");
+        assert!(bad[0].contains("break the reference"), "{bad:?}");
+        assert!(bad[1].contains("came twice"), "{bad:?}");
+        assert!(bad[2].contains("created 2 net namespaces but 3"), "{bad:?}");
     }
 
     #[test]
