@@ -7,23 +7,30 @@
 //! and one `AUDIT_NS_DEL_*` record when it is removed.  At load it writes an `AUDIT_NS_INIT_*`
 //! record with `op=existing` for every namespace alive at that moment.
 //!
+//! The chain runs in atomic context, so its records are started with
+//! [`Record::start_deferred`]: audit sends them from where their writer may wait for room in
+//! the backlog (the end of the system call, the return to user space, or a worker), and a full
+//! backlog slows down whoever creates namespaces instead of losing records.
+//!
 //! The record format is described in `Documentation/records.rst` of nsaudit.
 
 use core::ops::ControlFlow;
 use kernel::{
     alloc::flags::GFP_ATOMIC,
-    audit::{
-        Record,
-        Subject, //
-    },
+    audit::Record,
     ns::{
         self,
+        DevNum,
         Event,
         Namespace,
         Notifier,
         Registration, //
     },
     prelude::*,
+    time::{
+        Instant,
+        Monotonic, //
+    },
 };
 
 mod record;
@@ -33,8 +40,7 @@ use record::{
     NsId,
     NsType,
     Op,
-    TypeMask,
-    KERNEL_SUBJECT, //
+    TypeMask, //
 };
 
 module! {
@@ -59,100 +65,145 @@ fn ns_id(ns: &Namespace) -> NsId {
     }
 }
 
-/// Writes one record.  Never sleeps: the buffer is allocated with `GFP_ATOMIC`, so a full
-/// backlog makes audit drop the record and count it as lost instead of waiting.
-///
-/// The subject fields follow `op=` only in a record that is an event of its own: in a system
-/// call, the record joins the call's event, whose `SYSCALL` record names the subject.
-fn log(subject: Subject, ty: u32, fields: &NsFields) {
-    let Some(mut rec) = Record::start(subject, GFP_ATOMIC, ty) else {
-        return;
-    };
+/// Writes the fields of one record, in their fixed order: `op=`, the subject, the namespace.
+fn write_fields(rec: &mut Record, fields: &NsFields) {
     rec.write(fmt!("op={}", fields.op.name()));
-    match subject {
-        Subject::Current if rec.in_syscall_event() => (),
-        Subject::Current => rec.write_task_info(),
-        Subject::Kernel => rec.write(fmt!("{KERNEL_SUBJECT}")),
-    }
+    rec.write_subject();
     rec.write(fmt!("{fields}"));
 }
 
 /// The notifier: filters by type and writes the records.
 struct Logger {
     mask: TypeMask,
-    dev: u32,
+    dev: DevNum,
 }
 
 impl Logger {
     fn selected(&self, ns: &Namespace) -> Option<NsType> {
-        NsType::from_clone_flag(ns.kind()).filter(|t| self.mask.contains(*t))
+        ns.kind()
+            .and_then(NsType::from_ns)
+            .filter(|t| self.mask.contains(*t))
     }
 
-    fn log_init(&self, op: Op, ns: &Namespace, parent: Option<&Namespace>) {
-        let Some(kind) = self.selected(ns) else {
-            return;
+    /// Writes a record from the notifier chain, which runs in atomic context.
+    fn log_atomic(&self, fields: &NsFields) {
+        let ty = match fields.op {
+            Op::Remove => fields.kind.del_record(),
+            Op::Create | Op::Existing => fields.kind.init_record(),
         };
-        let fields = NsFields {
-            op,
-            kind,
-            dev: self.dev,
-            ns: ns_id(ns),
-            old: parent.map(ns_id),
-        };
-        log(Subject::of_caller(), kind.init_record(), &fields);
+        if let Some(mut rec) = Record::start_deferred(GFP_ATOMIC, ty) {
+            write_fields(&mut rec, fields);
+        }
     }
 }
 
 impl Notifier for Logger {
     fn notify(&self, event: Event<'_>) {
-        match event {
-            Event::Add { ns, parent } => self.log_init(Op::Create, ns, parent),
-            Event::Remove { ns } => {
-                let Some(kind) = self.selected(ns) else {
-                    return;
-                };
+        let (ns, op, parent) = match event {
+            Event::Add { ns, parent } => (ns, Op::Create, parent),
+            Event::Remove { ns } => (ns, Op::Remove, None),
+        };
+        let Some(kind) = self.selected(ns) else {
+            return;
+        };
+        self.log_atomic(&NsFields {
+            op,
+            kind,
+            dev: self.dev,
+            ns: ns_id(ns),
+            old: parent.map(ns_id),
+        });
+    }
+}
+
+/// How many namespaces the load snapshot copies while it holds the namespace tree lock.
+const SNAPSHOT_BATCH: usize = 64;
+
+/// Writes an `op=existing` record for every namespace alive now, from process context.
+///
+/// The namespace tree is walked in batches: each batch copies the identities of up to
+/// [`SNAPSHOT_BATCH`] namespaces under the tree lock, and its records are written after the
+/// lock is dropped, where they may wait for room in the audit backlog.  Returns how many
+/// namespaces were reported and the longest time, in microseconds, one batch held the lock.
+fn snapshot(logger: &Logger) -> Result<(usize, i64)> {
+    let mut batch = KVec::with_capacity(SNAPSHOT_BATCH, GFP_KERNEL)?;
+    let (mut from, mut total, mut longest) = (0u64, 0usize, 0i64);
+    loop {
+        batch.clear();
+        let start = Instant::<Monotonic>::now();
+        ns::walk(from, |ns, parent| {
+            from = ns.id() + 1;
+            if let Some(kind) = logger.selected(ns) {
                 let fields = NsFields {
-                    op: Op::Remove,
+                    op: Op::Existing,
                     kind,
-                    dev: self.dev,
+                    dev: logger.dev,
                     ns: ns_id(ns),
-                    old: None,
+                    old: parent.map(ns_id),
                 };
-                log(Subject::of_caller(), kind.del_record(), &fields);
+                // Cannot fail: the capacity was allocated before the walk.
+                if batch.push_within_capacity(fields).is_err() {
+                    return ControlFlow::Break(());
+                }
             }
+            if batch.len() == SNAPSHOT_BATCH {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        longest = longest.max(start.elapsed().as_micros_ceil());
+        for fields in batch.iter() {
+            // The caller is in process context: the record may wait for the backlog.
+            if let Some(mut rec) = Record::start(GFP_KERNEL, fields.kind.init_record()) {
+                write_fields(&mut rec, fields);
+            }
+        }
+        total += batch.len();
+        if batch.len() < SNAPSHOT_BATCH {
+            return Ok((total, longest));
         }
     }
 }
 
+#[pin_data]
 struct NsAudit {
-    _reg: Pin<KBox<Registration<Logger>>>,
+    #[pin]
+    reg: Registration<Logger>,
 }
 
-impl kernel::Module for NsAudit {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let value = module_parameters::types.value();
-        let mask = TypeMask::new(value).inspect_err(|_| {
-            pr_err!(
-                "invalid types=0x{:x}: must be a non-zero mask of 0x{:x} \
-                 (1 mnt, 2 uts, 4 ipc, 8 user, 16 pid, 32 net)\n",
-                value,
-                TypeMask::ALL
-            );
-        })?;
-        let logger = Logger {
-            mask,
-            dev: ns::nsfs_dev(),
-        };
-
+impl kernel::InPlaceModule for NsAudit {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let init = pin_init::pin_init_scope(|| {
+            let value = module_parameters::types.value();
+            let mask = TypeMask::new(value).inspect_err(|_| {
+                pr_err!(
+                    "invalid types=0x{:x}: must be a non-zero mask of 0x{:x} \
+                     (1 mnt, 2 uts, 4 ipc, 8 user, 16 pid, 32 net)\n",
+                    value,
+                    TypeMask::ALL
+                );
+            })?;
+            let logger = Logger {
+                mask,
+                dev: ns::nsfs_dev(),
+            };
+            Ok(try_pin_init!(Self {
+                reg <- Registration::register(logger),
+            }))
+        });
         // Register first, then report what already exists, so that no namespace created in
         // between goes unreported.
-        let reg = KBox::pin_init(Registration::register(logger), GFP_KERNEL)?;
-        let logger = reg.notifier();
-        ns::walk(|ns, parent| {
-            logger.log_init(Op::Existing, ns, parent);
-            ControlFlow::Continue(())
-        });
-        pr_info!("logging namespace types 0x{:x}\n", value);
-        Ok(NsAudit { _reg: reg })
+        init.pin_chain(|this| {
+            let (count, longest) = snapshot(this.reg.notifier())?;
+            pr_info!(
+                "logging namespace types 0x{:x}; {} existing namespaces reported, \
+                 tree lock held for at most {} us at a time\n",
+                module_parameters::types.value(),
+                count,
+                longest
+            );
+            Ok(())
+        })
     }
 }

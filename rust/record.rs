@@ -3,7 +3,16 @@
 //! The parts of an `AUDIT_NS_*` record that do not depend on the running kernel: which record
 //! type a namespace type maps to, the namespace fields and their order, and the type selection.
 
-use kernel::{bindings, fmt, prelude::*};
+use kernel::{
+    audit::RecordType,
+    bindings,
+    fmt,
+    ns::{
+        self,
+        DevNum, //
+    },
+    prelude::*, //
+};
 
 /// The namespace types that have audit records, in the order of their record type numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,17 +36,17 @@ impl NsType {
         NsType::Net,
     ];
 
-    /// Maps a namespace's `CLONE_NEW*` type to its audit type, [`None`] for cgroup and time
-    /// namespaces, which have no records.
-    pub(crate) fn from_clone_flag(flag: u32) -> Option<Self> {
-        match flag {
-            bindings::CLONE_NEWNS => Some(NsType::Mnt),
-            bindings::CLONE_NEWUTS => Some(NsType::Uts),
-            bindings::CLONE_NEWIPC => Some(NsType::Ipc),
-            bindings::CLONE_NEWUSER => Some(NsType::User),
-            bindings::CLONE_NEWPID => Some(NsType::Pid),
-            bindings::CLONE_NEWNET => Some(NsType::Net),
-            _ => None,
+    /// Maps a namespace type to its audit type, [`None`] for cgroup and time namespaces, which
+    /// have no records.
+    pub(crate) fn from_ns(kind: ns::Type) -> Option<Self> {
+        match kind {
+            ns::Type::Mnt => Some(NsType::Mnt),
+            ns::Type::Uts => Some(NsType::Uts),
+            ns::Type::Ipc => Some(NsType::Ipc),
+            ns::Type::User => Some(NsType::User),
+            ns::Type::Pid => Some(NsType::Pid),
+            ns::Type::Net => Some(NsType::Net),
+            ns::Type::Cgroup | ns::Type::Time => None,
         }
     }
 
@@ -59,13 +68,13 @@ impl NsType {
     }
 
     /// The record type for a namespace of this type being created, 1340-1345.
-    pub(crate) fn init_record(self) -> u32 {
-        bindings::AUDIT_NS_INIT_MNT + self.index()
+    pub(crate) fn init_record(self) -> RecordType {
+        RecordType::new(bindings::AUDIT_NS_INIT_MNT + self.index())
     }
 
     /// The record type for a namespace of this type being removed, 1346-1351.
-    pub(crate) fn del_record(self) -> u32 {
-        bindings::AUDIT_NS_DEL_MNT + self.index()
+    pub(crate) fn del_record(self) -> RecordType {
+        RecordType::new(bindings::AUDIT_NS_DEL_MNT + self.index())
     }
 
     /// The bit of this type in the `types` parameter.
@@ -132,21 +141,16 @@ pub(crate) struct NsId {
 pub(crate) struct NsFields {
     pub(crate) op: Op,
     pub(crate) kind: NsType,
-    /// The nsfs device, a kernel `dev_t`.
-    pub(crate) dev: u32,
+    /// The device of namespace files.
+    pub(crate) dev: DevNum,
     pub(crate) ns: NsId,
     pub(crate) old: Option<NsId>,
-}
-
-/// Major and minor number of a kernel `dev_t` (`MINORBITS` is 20).
-fn dev_parts(dev: u32) -> (u32, u32) {
-    (dev >> 20, dev & 0xfffff)
 }
 
 impl fmt::Display for NsFields {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.kind.name();
-        let (major, minor) = dev_parts(self.dev);
+        let (major, minor) = (self.dev.major(), self.dev.minor());
         write!(f, " dev={major:02x}:{minor:02x}")?;
         if self.op != Op::Remove {
             match self.old {
@@ -157,11 +161,6 @@ impl fmt::Display for NsFields {
         write!(f, " {t}ns={} {t}ns_id={} res=1", self.ns.inum, self.ns.id)
     }
 }
-
-/// Subject fields of a record the kernel wrote on its own behalf, in the order
-/// `audit_log_task_info()` writes them for a task.  `pid=0` is never a task's.
-pub(crate) const KERNEL_SUBJECT: &str = " ppid=0 pid=0 auid=4294967295 uid=0 gid=0 euid=0 suid=0 \
-fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kernel\" exe=(null)";
 
 #[kunit_tests(ns_audit_record)]
 mod tests {
@@ -174,24 +173,23 @@ mod tests {
 
     #[test]
     fn type_mapping() {
-        let flags = [
-            bindings::CLONE_NEWNS,
-            bindings::CLONE_NEWUTS,
-            bindings::CLONE_NEWIPC,
-            bindings::CLONE_NEWUSER,
-            bindings::CLONE_NEWPID,
-            bindings::CLONE_NEWNET,
+        let kinds = [
+            ns::Type::Mnt,
+            ns::Type::Uts,
+            ns::Type::Ipc,
+            ns::Type::User,
+            ns::Type::Pid,
+            ns::Type::Net,
         ];
-        for (i, (flag, t)) in flags.iter().zip(NsType::ALL).enumerate() {
+        for (i, (kind, t)) in kinds.iter().zip(NsType::ALL).enumerate() {
             let i = i as u32;
-            assert_eq!(NsType::from_clone_flag(*flag), Some(t));
-            assert_eq!(t.init_record(), 1340 + i);
-            assert_eq!(t.del_record(), 1346 + i);
+            assert_eq!(NsType::from_ns(*kind), Some(t));
+            assert_eq!(t.init_record().as_raw(), 1340 + i);
+            assert_eq!(t.del_record().as_raw(), 1346 + i);
             assert_eq!(t.bit(), 1 << i);
         }
-        assert_eq!(NsType::from_clone_flag(bindings::CLONE_NEWCGROUP), None);
-        assert_eq!(NsType::from_clone_flag(bindings::CLONE_NEWTIME), None);
-        assert_eq!(NsType::from_clone_flag(0), None);
+        assert_eq!(NsType::from_ns(ns::Type::Cgroup), None);
+        assert_eq!(NsType::from_ns(ns::Type::Time), None);
     }
 
     #[test]
@@ -220,7 +218,7 @@ mod tests {
         let fields = NsFields {
             op: Op::Create,
             kind: NsType::Net,
-            dev: 4,
+            dev: DevNum::new(0, 4),
             ns: NsId {
                 inum: 4026532001,
                 id: 4097,
@@ -242,7 +240,7 @@ mod tests {
         let fields = NsFields {
             op: Op::Existing,
             kind: NsType::Mnt,
-            dev: (1 << 20) | 0x12,
+            dev: DevNum::new(1, 0x12),
             ns: NsId {
                 inum: 4026531841,
                 id: 2,
@@ -261,7 +259,7 @@ mod tests {
         let fields = NsFields {
             op: Op::Remove,
             kind: NsType::User,
-            dev: 4,
+            dev: DevNum::new(0, 4),
             ns: NsId {
                 inum: 4026532100,
                 id: 4100,
