@@ -18,11 +18,11 @@
 use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::guest::{self, module_loaded};
 use crate::nsops::{self, Hold, Method, Spawned};
-use crate::record::{format_log_line, parse_record, Record, AUDIT_SYSCALL};
+use crate::record::{Record, AUDIT_SYSCALL};
 use crate::reference::{
-    check_event_subject, check_ns_record, is_ns_type, NsIdent, NsKind, NsRecord, Op, TaskSubject,
+    check_event_subject, is_ns_type, NsIdent, NsKind, NsRecord, Op, TaskSubject,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Display;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -116,196 +116,6 @@ impl<W: Write> Tap<W> {
 
     pub fn into_inner(self) -> W {
         self.out
-    }
-}
-
-/// A record as received, parsed and checked when it could be.
-#[derive(Debug, Clone)]
-pub struct Got {
-    pub ty: u16,
-    pub text: String,
-    /// The parsed record, [`None`] if the text does not parse.
-    pub rec: Option<Record>,
-    /// For `AUDIT_NS_*` types: the record if it follows the reference.
-    pub ns: Option<NsRecord>,
-}
-
-impl Got {
-    /// Parses and checks a received record; the second value says what is wrong with it, for
-    /// `AUDIT_NS_*` and `SYSCALL` records (other records need not parse).
-    pub fn new(ty: u16, text: String) -> (Got, Option<String>) {
-        let line = || format_log_line(ty, &text);
-        let mut problem = None;
-        let rec = match parse_record(ty, &text) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                if is_ns_type(ty) || ty == AUDIT_SYSCALL {
-                    problem = Some(format!("does not parse ({e}): {}", line()));
-                }
-                None
-            }
-        };
-        let ns = match &rec {
-            Some(r) if is_ns_type(ty) => match check_ns_record(r) {
-                Ok(ns) => Some(ns),
-                Err(errs) => {
-                    problem = Some(format!(
-                        "breaks the reference ({}): {}",
-                        errs.join("; "),
-                        line()
-                    ));
-                    None
-                }
-            },
-            _ => None,
-        };
-        (Got { ty, text, rec, ns }, problem)
-    }
-
-    /// The log line of the record.
-    pub fn log_line(&self) -> String {
-        format_log_line(self.ty, &self.text)
-    }
-}
-
-/// Where an event is in event order: `((seconds, milliseconds), serial)`.
-pub type EventOrder = ((u64, u32), u64);
-
-/// The order and uniqueness of the records of the whole run, which do not depend on the order
-/// in which records arrive: records are queued when their event ends (at syscall exit, on the
-/// return to user space or by a worker) and may wait for room in audit's backlog, so a record
-/// may arrive after records of later events.  What must hold:
-///
-/// - an event's records share one stamp, and no record arrives twice;
-/// - no namespace is created (`op=create`) or removed twice;
-/// - in event order, `(time, serial)`, a namespace's INIT record comes before its DEL record;
-/// - a namespace record of an event that has a `SYSCALL` record carries the subject of that
-///   `SYSCALL` record ([`check_event_subject`]), whichever of the two arrives first.
-#[derive(Debug, Default)]
-pub struct Stream {
-    /// The greatest serial so far.
-    max: Option<u64>,
-    stamps: HashMap<u64, (u64, u32)>,
-    seen: HashSet<(u16, String)>,
-    /// `(kind, id, init)` → where each record of that namespace is in event order.
-    lifecycle: HashMap<(NsKind, u64, bool), Vec<EventOrder>>,
-    /// The `SYSCALL` record of each event seen.
-    syscalls: HashMap<u64, Record>,
-    /// Namespace records whose event's `SYSCALL` record has not come (yet), by serial.
-    unmatched: HashMap<u64, Vec<(NsRecord, String)>>,
-    /// Events that arrived after a later one (counted, not a problem).
-    pub reordered: usize,
-}
-
-impl Stream {
-    /// Takes the next record in arrival order; returns what is wrong.
-    pub fn observe(&mut self, got: &Got) -> Vec<String> {
-        let mut problems = Vec::new();
-        if !self.seen.insert((got.ty, got.text.clone())) {
-            problems.push(format!("arrived twice: {}", got.log_line()));
-        }
-        let Some(rec) = &got.rec else {
-            return problems;
-        };
-        let stamp = (rec.sec, rec.msec);
-        match self.stamps.get(&rec.serial) {
-            Some(s) if *s != stamp => problems.push(format!(
-                "serial {} with two stamps {}.{:03} and {}.{:03}: {}",
-                rec.serial,
-                s.0,
-                s.1,
-                stamp.0,
-                stamp.1,
-                got.log_line()
-            )),
-            Some(_) => {}
-            None => {
-                if self.max.is_some_and(|m| rec.serial < m) {
-                    self.reordered += 1;
-                }
-                self.stamps.insert(rec.serial, stamp);
-            }
-        }
-        if self.max.is_none_or(|m| rec.serial > m) {
-            self.max = Some(rec.serial);
-        }
-        if rec.ty == AUDIT_SYSCALL {
-            problems.extend(self.match_syscall(rec));
-        }
-        if let Some(ns) = &got.ns {
-            problems.extend(self.observe_ns(ns, (stamp, rec.serial), got));
-        }
-        problems
-    }
-
-    /// A `SYSCALL` record: the namespace records of its event that came first must agree.
-    fn match_syscall(&mut self, rec: &Record) -> Vec<String> {
-        let waiting = self.unmatched.remove(&rec.serial).unwrap_or_default();
-        self.syscalls.insert(rec.serial, rec.clone());
-        waiting
-            .iter()
-            .filter_map(|(ns, line)| {
-                check_event_subject(ns, Some(rec))
-                    .err()
-                    .map(|e| format!("{e}: {line}"))
-            })
-            .collect()
-    }
-
-    fn observe_ns(&mut self, ns: &NsRecord, at: EventOrder, got: &Got) -> Vec<String> {
-        let mut problems = Vec::new();
-        match self.syscalls.get(&ns.serial) {
-            Some(sc) => {
-                if let Err(e) = check_event_subject(ns, Some(sc)) {
-                    problems.push(format!("{e}: {}", got.log_line()));
-                }
-            }
-            None => self
-                .unmatched
-                .entry(ns.serial)
-                .or_default()
-                .push((ns.clone(), got.log_line())),
-        }
-        if ns.op == Op::Existing {
-            return problems;
-        }
-        let mine = self
-            .lifecycle
-            .entry((ns.kind, ns.ns.id, ns.init))
-            .or_default();
-        mine.push(at);
-        if mine.len() == 2 {
-            problems.push(format!(
-                "{} {}ns_id={} a second time: {}",
-                if ns.init { "created" } else { "removed" },
-                ns.kind.name(),
-                ns.ns.id,
-                got.log_line()
-            ));
-        }
-        let other = self.lifecycle.get(&(ns.kind, ns.ns.id, !ns.init));
-        let (init, del) = if ns.init {
-            (Some(&at), other.and_then(|v| v.first()))
-        } else {
-            (other.and_then(|v| v.first()), Some(&at))
-        };
-        if let (Some(i), Some(d)) = (init, del) {
-            if d <= i {
-                problems.push(format!(
-                    "{}ns_id={} removed at {}.{:03}:{} before it was created at {}.{:03}:{}: {}",
-                    ns.kind.name(),
-                    ns.ns.id,
-                    d.0 .0,
-                    d.0 .1,
-                    d.1,
-                    i.0 .0,
-                    i.0 .1,
-                    i.1,
-                    got.log_line()
-                ));
-            }
-        }
-        problems
     }
 }
 
@@ -1472,6 +1282,10 @@ pub fn run<W: Write>(opts: &Options, out: W) -> Summary {
     let _ = out.flush();
     Summary { passed, failed }
 }
+
+mod stream;
+
+pub use stream::{EventOrder, Got, Stream};
 
 #[cfg(test)]
 mod tests;

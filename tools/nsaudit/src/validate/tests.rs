@@ -779,3 +779,79 @@ fn this_process_is_no_kernel_thread() {
     assert!(ns.subject.is_kernel_thread());
     assert!(kthread_problem(&ns.subject).is_some());
 }
+
+/// A namespace record of `kind` with inode `inum` and id `id`, at `serial`.
+fn life(kind: NsKind, init: bool, serial: u64, inum: u64, id: u64) -> Got {
+    let ns = NsIdent { inum, id };
+    if init {
+        init_rec_at(kind, serial, ns)
+    } else {
+        del_at(kind, "1700000000.300", serial, &task(7, "x"), ns)
+    }
+}
+
+fn init_rec_at(kind: NsKind, serial: u64, ns: NsIdent) -> Got {
+    init(kind, "create", serial, &task(7, "x"), None, ns)
+}
+
+#[test]
+fn stream_catches_an_inode_number_given_away_before_the_removal() {
+    let m = NsKind::Mnt;
+    // A (id 1) created at 10, removed at 12; B (id 2) gets its inode at 13: fine, in any
+    // arrival order.
+    let good = [
+        life(m, true, 10, 500, 1),
+        life(m, false, 12, 500, 1),
+        life(m, true, 13, 500, 2),
+    ];
+    for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+        let mut s = Stream::default();
+        for i in order {
+            assert_eq!(s.observe(&good[i]), Vec::<String>::new(), "{order:?}");
+        }
+    }
+    // A's removal reported at 14, after B took the number at 13: in any arrival order.
+    let bad = [
+        life(m, true, 10, 500, 1),
+        life(m, true, 13, 500, 2),
+        life(m, false, 14, 500, 1),
+    ];
+    for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+        let mut s = Stream::default();
+        let p: Vec<String> = order.iter().flat_map(|&i| s.observe(&bad[i])).collect();
+        assert!(
+            p.len() == 1
+                && p[0].contains("mntns=500 was given to mntns_id 2 at serial 13 while mntns_id 1 had it (removed at serial 14)"),
+            "{order:?}: {p:?}"
+        );
+    }
+    // A namespace of before the load (op=existing) removed after another took its number.
+    let mut s = Stream::default();
+    let existing = init(
+        m,
+        "existing",
+        19,
+        &task(7, "x"),
+        None,
+        NsIdent { inum: 600, id: 4 },
+    );
+    assert!(s.observe(&existing).is_empty());
+    assert!(s.observe(&life(m, true, 20, 600, 3)).is_empty());
+    assert_eq!(s.observe(&life(m, false, 21, 600, 4)).len(), 1);
+    // A removal whose INIT has not come (yet) proves nothing: B may have been gone before A.
+    // (B, id 8: 22-23; A, id 9: 24-25; A's DEL arrives first.)
+    let mut s = Stream::default();
+    for r in [
+        life(m, true, 22, 800, 8),
+        life(m, false, 25, 800, 9),
+        life(m, false, 23, 800, 8),
+        life(m, true, 24, 800, 9),
+    ] {
+        assert_eq!(s.observe(&r), Vec::<String>::new());
+    }
+    // Another inode or another type is no conflict.
+    let mut s = Stream::default();
+    assert!(s.observe(&life(m, true, 30, 700, 5)).is_empty());
+    assert!(s.observe(&life(m, false, 31, 701, 6)).is_empty());
+    assert!(s.observe(&life(NsKind::Uts, false, 32, 700, 7)).is_empty());
+}
