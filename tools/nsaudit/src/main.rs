@@ -244,11 +244,16 @@ fn check_log(file: &PathBuf) -> anyhow::Result<ExitCode> {
         println!("{p}");
     }
     println!("{}", c.summary());
-    Ok(if c.failed == 0 {
+    Ok(exit_code(c.failed == 0))
+}
+
+/// 0 for a test that passed, 1 for one that failed.
+fn exit_code(ok: bool) -> ExitCode {
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
 }
 
 /// Reports an argument that clap let through but the options refuse, as clap does: exit 2.
@@ -262,11 +267,7 @@ fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().cmd {
         Cmd::Validate { module, log } => {
             let summary = validate::run(&Options { module, log }, std::io::stdout().lock());
-            Ok(if summary.failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(summary.failed == 0))
         }
         Cmd::Demo { module, timeout } => {
             if timeout == 0 {
@@ -297,30 +298,18 @@ fn main() -> anyhow::Result<ExitCode> {
             };
             let totals = stress::run(&opts).context("nsaudit stress")?;
             println!("{}", totals.summary());
-            Ok(if totals.failures.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(totals.failures.is_empty()))
         }
         Cmd::CheckLog { file } => check_log(&file),
         Cmd::Snapshot(args) => {
             let ok =
                 snapshot::run(&args, &mut std::io::stdout().lock()).context("nsaudit snapshot")?;
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(ok))
         }
         Cmd::Flood(args) => {
             let opts = args.options().unwrap_or_else(|e| usage_error(&e));
             let ok = flood::run(&opts, &mut std::io::stdout().lock()).context("nsaudit flood")?;
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(ok))
         }
         Cmd::Report {
             format,
@@ -351,11 +340,7 @@ fn main() -> anyhow::Result<ExitCode> {
             };
             let ok = run_capture(&opts, &mut std::io::BufWriter::new(f))
                 .context("nsaudit report-capture")?;
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(ok))
         }
         Cmd::Bench {
             module,

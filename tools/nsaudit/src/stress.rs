@@ -23,14 +23,11 @@
 use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::daemon::{Daemon, DaemonConfig, NUDGE};
 use crate::flood::{Created, FloodError, FloodLedger, Flooders, Tally};
-use crate::guest::{self, delete_module, finit_module, module_loaded, GuestError};
+use crate::guest::{delete_module, finit_module, module_loaded, GuestError};
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::parse_record;
 use crate::reference::{check_ns_record, is_ns_type, NsKind};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -347,169 +344,6 @@ fn try_bad_sysfs(totals: &mut Totals) -> (u64, u64) {
     (writable, refused)
 }
 
-// ---- workers ----------------------------------------------------------------------------
-
-/// One worker operation; returns the namespaces it created.
-fn operation(op: u64, rng: &mut Rng, worker: u32) -> Result<Vec<(NsKind, u64)>, NsError> {
-    let created = |c: &nsops::Child, kinds: &[NsKind]| -> Vec<(NsKind, u64)> {
-        kinds
-            .iter()
-            .filter_map(|k| c.info.ns.get(k).map(|id| (*k, id.id)))
-            .collect()
-    };
-    match op % 5 {
-        0 => {
-            let kinds = kinds_of(1 + rng.below(63));
-            let c = nsops::spawn(&kinds, Method::Unshare, None, Hold::ExitAtOnce)?;
-            Ok(created(&c, &kinds))
-        }
-        1 => {
-            let kinds = NsKind::ALL.to_vec();
-            let c = nsops::spawn(&kinds, Method::Clone3, None, Hold::ExitAtOnce)?;
-            Ok(created(&c, &kinds))
-        }
-        2 => {
-            let n = nsops::nested_userns(3, Hold::ExitAtOnce)?;
-            Ok(n.levels
-                .iter()
-                .map(|(_, id)| (NsKind::User, id.id))
-                .collect())
-        }
-        3 => {
-            // Pinned by a file descriptor past the life of every task in it.
-            let kinds = [NsKind::Net, NsKind::Ipc, NsKind::Uts];
-            let mut c = nsops::spawn(&kinds, Method::Unshare, None, Hold::UntilReleased)?;
-            let ids = created(&c, &kinds);
-            let fd = File::open(format!("/proc/{}/ns/net", c.info.holder)).map_err(|source| {
-                NsError::Io {
-                    what: "open /proc/PID/ns/net".into(),
-                    source,
-                }
-            })?;
-            c.release()?;
-            drop(fd);
-            Ok(ids)
-        }
-        _ => {
-            // Pinned by a bind mount.
-            let kinds = [NsKind::Uts, NsKind::Mnt];
-            let mut c = nsops::spawn(&kinds, Method::Unshare, None, Hold::UntilReleased)?;
-            let ids = created(&c, &kinds);
-            let target = std::env::temp_dir().join(format!("nsaudit-stress-pin-{worker}"));
-            File::create(&target).map_err(|source| NsError::Io {
-                what: format!("create {}", target.display()),
-                source,
-            })?;
-            let src = PathBuf::from(format!("/proc/{}/ns/uts", c.info.holder));
-            let bound = nsops::bind_mount(&src, &target);
-            c.release()?;
-            if bound.is_ok() {
-                nsops::unmount(&target)?;
-            }
-            let _ = std::fs::remove_file(&target);
-            bound.map(|()| ids)
-        }
-    }
-}
-
-/// The body of a worker process: operations until `deadline` or `count` of them, each
-/// namespace created written to `report` as `<kind> <id>`, each failure as `error <what>`.
-fn worker(id: u32, seed: u64, deadline: Option<Instant>, count: u32, report: &Path) -> i32 {
-    let Ok(mut out) = File::create(report).map(std::io::BufWriter::new) else {
-        return 2;
-    };
-    let mut rng = Rng::new(seed);
-    let mut i = 0u64;
-    loop {
-        match deadline {
-            Some(d) if Instant::now() >= d => break,
-            None if i >= u64::from(count) => break,
-            _ => {}
-        }
-        let op = rng.below(5);
-        let line = match operation(op, &mut rng, id) {
-            Ok(ids) => ids.iter().fold(String::new(), |mut s, (k, n)| {
-                let _ = writeln!(s, "{} {n}", k.name());
-                s
-            }),
-            Err(e) => format!("error operation {op}: {e}\n"),
-        };
-        if out.write_all(line.as_bytes()).is_err() {
-            return 2;
-        }
-        i += 1;
-    }
-    if out.flush().is_err() {
-        return 2;
-    }
-    0
-}
-
-/// The body of the loader process: load and unload the module until `deadline`, with the
-/// masks in turn; writes `loads unloads` to `report`.
-fn loader(module: &Path, seed: u64, deadline: Instant, report: &Path) -> i32 {
-    let mut rng = Rng::new(seed);
-    let (mut loads, mut unloads, mut errors) = (0u64, 0u64, String::new());
-    let mut i = rng.below(MASKS.len() as u64) as usize;
-    while Instant::now() < deadline {
-        let mask = MASKS[i % MASKS.len()];
-        i += 1;
-        match finit_module(module, &format!("types={mask:#x}")) {
-            Ok(()) => loads += 1,
-            Err(e) => {
-                let _ = writeln!(errors, "error insmod types={mask:#x}: {e}");
-            }
-        }
-        std::thread::sleep(Duration::from_millis(rng.below(40)));
-        match delete_module() {
-            Ok(()) => unloads += 1,
-            Err(e) => {
-                let _ = writeln!(errors, "error rmmod: {e}");
-            }
-        }
-        std::thread::sleep(Duration::from_millis(rng.below(20)));
-    }
-    let text = format!("{loads} {unloads}\n{errors}");
-    if std::fs::write(report, text).is_ok() {
-        0
-    } else {
-        2
-    }
-}
-
-fn fork_process(body: impl FnOnce() -> i32) -> Result<nix::unistd::Pid, StressError> {
-    Ok(guest::fork_child(body)?)
-}
-
-fn reap(pid: nix::unistd::Pid) -> bool {
-    matches!(guest::reap(pid), Ok(true))
-}
-
-/// What a worker reports: the namespaces it created and its errors.
-type Report = (Vec<(NsKind, u64)>, Vec<String>);
-
-/// Reads a worker's report.
-fn read_report(path: &Path) -> Result<Report, StressError> {
-    let f = File::open(path).map_err(io(format!("open {}", path.display())))?;
-    let (mut ids, mut errors) = (Vec::new(), Vec::new());
-    for (n, line) in BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io(format!("read {}", path.display())))?;
-        if let Some(e) = line.strip_prefix("error ") {
-            errors.push(e.to_string());
-            continue;
-        }
-        let parsed = line.split_once(' ').and_then(|(k, id)| {
-            let kind = NsKind::ALL.iter().find(|x| x.name() == k)?;
-            Some((*kind, id.parse::<u64>().ok()?))
-        });
-        match parsed {
-            Some(p) => ids.push(p),
-            None => errors.push(format!("{}:{}: bad line {line:?}", path.display(), n + 1)),
-        }
-    }
-    Ok((ids, errors))
-}
-
 /// Copies what the daemon has read into the totals.
 fn sync(totals: &mut Totals, d: &Daemon) {
     totals.records = d.stats.records;
@@ -611,6 +445,23 @@ pub fn check_churn(created: &Created, t: &Tally) -> Vec<String> {
     bad
 }
 
+/// Prints what the flood of a churn phase created and received, and files what is wrong with
+/// the phase's records.
+fn account_churn(round: u32, churn: &ChurnFlood, totals: &mut Totals) {
+    let tally = churn.ledger.tally();
+    println!(
+        "stress: round {round} flood: {} namespaces by uid {}, {} INIT and {} DEL records \
+         while the module was loaded and unloaded",
+        churn.created.total(),
+        crate::flood::NOBODY,
+        tally.init.iter().sum::<u64>(),
+        tally.del.iter().sum::<u64>()
+    );
+    for msg in check_churn(&churn.created, &tally) {
+        totals.fail(format!("round {round} churn: {msg}"));
+    }
+}
+
 /// Reaps the churn workers and the loader and files their reports.
 fn reap_churn(
     round: u32,
@@ -686,18 +537,7 @@ fn account_phase(
     // Whatever the churn phase and the load left behind arrives before the account starts,
     // and counts for the churn phase.
     drain(d, |t, s| churn.ledger.add(t, s))?;
-    let tally = churn.ledger.tally();
-    println!(
-        "stress: round {round} flood: {} namespaces by uid {}, {} INIT and {} DEL records \
-         while the module was loaded and unloaded",
-        churn.created.total(),
-        crate::flood::NOBODY,
-        tally.init.iter().sum::<u64>(),
-        tally.del.iter().sum::<u64>()
-    );
-    for msg in check_churn(&churn.created, &tally) {
-        totals.fail(format!("round {round} churn: {msg}"));
-    }
+    account_churn(round, &churn, totals);
     let lost0 = d.lost()?;
 
     let tmp = std::env::temp_dir();
@@ -822,187 +662,9 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
     Ok(totals)
 }
 
+mod workers;
+
+use workers::{fork_process, loader, read_report, reap, worker};
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const INIT_NET: u16 = 1345;
-    const DEL_NET: u16 = 1351;
-
-    fn subject() -> &'static str {
-        "ppid=1 pid=2 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 \
-         tty=(none) ses=4294967295 comm=\"w\" exe=\"/bin/nsaudit\""
-    }
-
-    fn init(id: u64) -> String {
-        format!(
-            "audit(1.000:{id}): op=create {} dev=00:04 old_netns=4026531840 old_netns_id=1 \
-             netns=4026532000 netns_id={id} res=1",
-            subject()
-        )
-    }
-
-    fn del(id: u64) -> String {
-        format!(
-            "audit(1.000:{id}): op=remove {} dev=00:04 netns=4026532000 netns_id={id} res=1",
-            subject()
-        )
-    }
-
-    fn expected(ids: &[u64]) -> BTreeSet<(NsKind, u64)> {
-        ids.iter().map(|&i| (NsKind::Net, i)).collect()
-    }
-
-    #[test]
-    fn complete_records_pass() {
-        let mut l = Ledger::default();
-        for id in [10, 11] {
-            l.add(INIT_NET, &init(id));
-            l.add(DEL_NET, &del(id));
-        }
-        assert!(l.malformed.is_empty(), "{:?}", l.malformed);
-        assert_eq!(account(&expected(&[10, 11]), &l, 0), Vec::<String>::new());
-    }
-
-    #[test]
-    fn silent_loss_fails() {
-        let mut l = Ledger::default();
-        l.add(INIT_NET, &init(10));
-        let bad = account(&expected(&[10]), &l, 0);
-        assert_eq!(bad.len(), 1);
-        assert!(bad[0].contains("none lost"), "{bad:?}");
-    }
-
-    #[test]
-    fn counted_loss_passes_and_miscounted_loss_fails() {
-        let mut l = Ledger::default();
-        l.add(INIT_NET, &init(10));
-        assert!(account(&expected(&[10]), &l, 1).is_empty());
-        let more = account(&expected(&[10]), &l, 3);
-        assert!(more.iter().any(|m| m.contains("counted 3")), "{more:?}");
-        let fewer = account(&expected(&[10, 11]), &l, 1);
-        assert!(fewer.iter().any(|m| m.contains("only 1 lost")), "{fewer:?}");
-    }
-
-    #[test]
-    fn duplicates_and_strangers_fail() {
-        let mut l = Ledger::default();
-        l.add(INIT_NET, &init(10));
-        l.add(INIT_NET, &init(10));
-        l.add(DEL_NET, &del(10));
-        l.add(INIT_NET, &init(99));
-        let bad = account(&expected(&[10]), &l, 0);
-        assert!(bad.iter().any(|m| m.contains("duplicated")), "{bad:?}");
-        assert!(
-            bad.iter().any(|m| m.contains("no worker created")),
-            "{bad:?}"
-        );
-    }
-
-    #[test]
-    fn late_dels_of_other_namespaces_are_stragglers() {
-        let mut l = Ledger::default();
-        l.add(DEL_NET, &del(5));
-        l.add(INIT_NET, &init(10));
-        l.add(DEL_NET, &del(10));
-        assert!(account(&expected(&[10]), &l, 0).is_empty());
-        // With a straggler, a loss that is not all ours is not an error.
-        let mut l2 = l.clone();
-        l2.seen.remove(&(NsKind::Net, 10));
-        l2.add(INIT_NET, &init(10));
-        assert!(account(&expected(&[10]), &l2, 2).is_empty());
-    }
-
-    #[test]
-    fn malformed_and_other_records_are_kept_apart() {
-        let mut l = Ledger::default();
-        l.add(INIT_NET, "audit(1.000:1): op=create netns=1");
-        l.add(1300, "audit(1.000:1): arch=c000003e syscall=272");
-        assert_eq!(l.malformed.len(), 1);
-        assert_eq!(l.others.get(&1300), Some(&1));
-        assert!(account(&BTreeSet::new(), &l, 0)
-            .iter()
-            .any(|m| m.contains("malformed")));
-    }
-
-    #[test]
-    fn options_are_checked() {
-        let ok = StressOptions {
-            module: "/m.ko".into(),
-            rounds: 1,
-            workers: 2,
-            churn: Duration::from_secs(1),
-            batch: 3,
-            flooders: 2,
-        };
-        assert!(ok.check().is_ok());
-        for bad in [
-            StressOptions {
-                rounds: 0,
-                ..ok.clone()
-            },
-            StressOptions {
-                workers: 0,
-                ..ok.clone()
-            },
-            StressOptions {
-                batch: 0,
-                ..ok.clone()
-            },
-            StressOptions {
-                churn: Duration::ZERO,
-                ..ok.clone()
-            },
-            StressOptions {
-                flooders: 65,
-                ..ok.clone()
-            },
-        ] {
-            assert!(matches!(bad.check(), Err(StressError::Usage(_))));
-        }
-    }
-
-    #[test]
-    fn churn_records_must_be_sound() {
-        let mut created = Created::default();
-        created.ns[NsKind::Net.index()] = 2;
-        let flood_init = |id: u64| {
-            init(id).replace(
-                "uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0",
-                "uid=65534 gid=65534 euid=65534 suid=65534 fsuid=65534 egid=65534 sgid=65534 \
-                 fsgid=65534",
-            )
-        };
-        let mut l = FloodLedger::default();
-        l.add(INIT_NET, &flood_init(10));
-        l.add(DEL_NET, &del(10));
-        // The churn's own namespaces, and removals whose INIT came while the module was out.
-        l.add(INIT_NET, &init(20));
-        l.add(DEL_NET, &del(21));
-        assert_eq!(check_churn(&created, &l.tally()), Vec::<String>::new());
-        // More flood INIT records than namespaces, a removal twice, a broken record.
-        l.add(INIT_NET, &flood_init(11));
-        l.add(INIT_NET, &flood_init(12));
-        l.add(DEL_NET, &del(21));
-        l.add(
-            DEL_NET,
-            "audit(1.000:9): op=remove dev=00:04 netns=1 netns_id=9 res=1",
-        );
-        let bad = check_churn(&created, &l.tally());
-        assert_eq!(bad.len(), 3, "{bad:?}");
-        assert!(bad[0].contains("break the reference"), "{bad:?}");
-        assert!(bad[1].contains("came twice"), "{bad:?}");
-        assert!(bad[2].contains("created 2 net namespaces but 3"), "{bad:?}");
-    }
-
-    #[test]
-    fn subsets_and_rng() {
-        assert_eq!(kinds_of(0x3f), NsKind::ALL.to_vec());
-        assert_eq!(kinds_of(0x20), vec![NsKind::Net]);
-        let mut a = Rng::new(7);
-        let mut b = Rng::new(7);
-        let xs: Vec<u64> = (0..10).map(|_| a.below(5)).collect();
-        assert_eq!(xs, (0..10).map(|_| b.below(5)).collect::<Vec<_>>());
-        assert!(xs.iter().all(|&x| x < 5));
-    }
-}
+mod tests;
