@@ -27,6 +27,8 @@ use thiserror::Error;
 
 /// `AUDIT_STATUS_ENABLED`.
 pub const AUDIT_STATUS_ENABLED: u32 = 0x1;
+/// `AUDIT_STATUS_FAILURE`.
+pub const AUDIT_STATUS_FAILURE: u32 = 0x2;
 /// `AUDIT_STATUS_PID`.
 pub const AUDIT_STATUS_PID: u32 = 0x4;
 /// `AUDIT_STATUS_BACKLOG_LIMIT`.
@@ -92,6 +94,15 @@ impl From<&StatusMessage> for Status {
     }
 }
 
+/// A change of audit's status: the fields that are [`Some`] are set, the others stay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusChange {
+    pub enabled: Option<u32>,
+    pub failure: Option<u32>,
+    pub pid: Option<u32>,
+    pub backlog_limit: Option<u32>,
+}
+
 /// The rules nsaudit loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
@@ -103,6 +114,9 @@ pub enum Rule {
     AlwaysExit { arch: u32, syscall: u32 },
     /// `-a always,exclude -F msgtype=<type>`: audit drops records of that type.
     ExcludeMsgtype(u16),
+    /// `-a task,never`: tasks forked from now on get no audit context, so none of their
+    /// records belongs to a system call's event.
+    TaskNever,
 }
 
 impl Rule {
@@ -140,6 +154,13 @@ impl Rule {
                 rule.flags = RuleFlags::FilterType;
                 rule.action = RuleAction::Always;
                 rule.fields = vec![(RuleField::Msgtype(u32::from(ty)), RuleFieldFlags::Equal)];
+                rule.syscalls = RuleSyscalls::new_maxed();
+            }
+            Rule::TaskNever => {
+                // No field; auditctl sets every system call for the task list too.
+                rule.flags = RuleFlags::FilterTask;
+                rule.action = RuleAction::Never;
+                rule.fields = Vec::new();
                 rule.syscalls = RuleSyscalls::new_maxed();
             }
         }
@@ -416,6 +437,36 @@ impl AuditSocket {
         self.set_status(s, "AUDIT_SET pid=0")
     }
 
+    /// Changes the parts of audit's status that `change` names.
+    pub fn change_status(&mut self, change: StatusChange) -> Result<(), AuditError> {
+        let mut s = StatusMessage::new();
+        let mut what = Vec::new();
+        if let Some(v) = change.enabled {
+            s.mask |= AUDIT_STATUS_ENABLED;
+            s.enabled = v;
+            what.push(format!("enabled={v}"));
+        }
+        if let Some(v) = change.failure {
+            s.mask |= AUDIT_STATUS_FAILURE;
+            s.failure = v;
+            what.push(format!("failure={v}"));
+        }
+        if let Some(v) = change.pid {
+            s.mask |= AUDIT_STATUS_PID;
+            s.pid = v;
+            what.push(format!("pid={v}"));
+        }
+        if let Some(v) = change.backlog_limit {
+            s.mask |= AUDIT_STATUS_BACKLOG_LIMIT;
+            s.backlog_limit = v;
+            what.push(format!("backlog_limit={v}"));
+        }
+        if s.mask == 0 {
+            return Ok(());
+        }
+        self.set_status(s, &format!("AUDIT_SET {}", what.join(" ")))
+    }
+
     /// Enables (1) or disables (0) audit.
     pub fn set_enabled(&mut self, enabled: u32) -> Result<(), AuditError> {
         let mut s = StatusMessage::new();
@@ -480,6 +531,28 @@ impl AuditSocket {
         let msg = rule.message()?;
         self.request(AuditMessage::DelRule(msg), &format!("deleting {rule:?}"))
             .map(drop)
+    }
+
+    /// One record as `(type, text)`: one that arrived while waiting for an answer, or else the
+    /// next datagram, waiting up to `timeout`; [`None`] if none came.  Unlike
+    /// [`Self::recv_records`] this leaves the rest in the socket, so that a slow reader lets
+    /// the socket fill up as a slow audit daemon does.
+    pub fn recv_one(&mut self, timeout: Duration) -> Result<Option<(u16, String)>, AuditError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                return Ok(Some(r));
+            }
+            if let Some(msgs) = self.read_datagram()? {
+                self.file(msgs, 0);
+                continue;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            self.wait_readable(left)?;
+        }
     }
 
     /// Records as `(type, text)`: waits up to `timeout` for the first one, then returns it with
@@ -682,6 +755,27 @@ mod tests {
         assert_eq!(w[0..3], [5, 2, 1]); // AUDIT_FILTER_EXCLUDE, AUDIT_ALWAYS, one field
         assert!(w[3..67].iter().all(|&m| m == u32::MAX));
         assert_eq!((w[67], w[67 + 64], w[67 + 128]), (12, 1345, 0x4000_0000));
+    }
+
+    #[test]
+    fn encodes_the_task_never_rule() {
+        let b = encode_request(AuditMessage::AddRule(Rule::TaskNever.message().unwrap()), 4);
+        assert_eq!(u16_at(&b, 4), Some(1011)); // AUDIT_ADD_RULE
+        let w = words(&b[16..]);
+        assert_eq!(w[0..3], [1, 0, 0]); // AUDIT_FILTER_TASK, AUDIT_NEVER, no field
+        assert!(w[3..67].iter().all(|&m| m == u32::MAX));
+        assert!(w[67..].iter().all(|&v| v == 0));
+    }
+
+    #[test]
+    fn encodes_a_status_change_with_its_mask() {
+        let mut s = StatusMessage::new();
+        s.mask = AUDIT_STATUS_FAILURE | AUDIT_STATUS_BACKLOG_LIMIT;
+        s.failure = 2;
+        s.backlog_limit = 64;
+        let w = words(&encode_request(AuditMessage::SetStatus(s), 5));
+        // mask, enabled, failure, pid, rate_limit, backlog_limit
+        assert_eq!(w[4..10], [0x12, 0, 2, 0, 0, 64]);
     }
 
     #[test]

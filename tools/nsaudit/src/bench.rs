@@ -27,20 +27,18 @@
 //! functions with unit tests; the measurements are I/O at the edge.
 
 use crate::audit::{AuditError, AuditSocket, Rule, Status, AUDIT_ARCH_X86_64};
+use crate::guest::{self, child_exit, module_loaded, raise_fd_limit, reap, GuestError};
 use crate::nsops::{self, clone_flag, read_exact, write_all, Hold, Method, NsError};
 use crate::reference::{is_ns_type, NsKind};
-use crate::validate::module_loaded;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, pipe2, ForkResult, Pid};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
@@ -75,6 +73,8 @@ pub enum BenchError {
     Parse { what: String, why: String },
     #[error("the record reader: {0}")]
     Reader(String),
+    #[error(transparent)]
+    Guest(#[from] GuestError),
 }
 
 fn sys(what: impl Into<String>) -> impl FnOnce(Errno) -> BenchError {
@@ -875,24 +875,6 @@ pub fn render_dat(r: &Report) -> String {
 // ---------------------------------------------------------------------------------------------
 // The measurements.
 
-/// Leaves a forked child without running any of the parent's code.
-fn child_exit(status: i32) -> ! {
-    // SAFETY: _exit only ends the process.
-    unsafe { libc::_exit(status) }
-}
-
-fn reap(pid: Pid) -> Result<bool, BenchError> {
-    loop {
-        match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, code)) => return Ok(code == 0),
-            Ok(WaitStatus::Signaled(..)) => return Ok(false),
-            Ok(_) => {}
-            Err(Errno::EINTR) => {}
-            Err(e) => return Err(sys(format!("waitpid {pid}"))(e)),
-        }
-    }
-}
-
 /// One cycle: fork a child that unshares `flag` and exits (for a PID namespace, after its
 /// first process has been forked and reaped, without which the namespace is never set up).
 /// The child makes only system calls: no allocation, no code of the parent's.
@@ -1162,46 +1144,9 @@ impl Drop for Reader {
 }
 
 fn run_cmd(prog: &str, args: &[&str]) -> Result<(), BenchError> {
-    let cmd = format!("{prog} {}", args.join(" "));
-    match Command::new(prog).args(args).output() {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => Err(BenchError::Command {
-            cmd,
-            why: format!(
-                "{}: {}",
-                o.status,
-                String::from_utf8_lossy(&o.stderr).trim()
-            ),
-        }),
-        Err(e) => Err(BenchError::Command {
-            cmd,
-            why: e.to_string(),
-        }),
-    }
-}
-
-/// Makes room for `n` open files (the pinned namespaces' fds); root may raise the hard limit.
-fn raise_fd_limit(n: u64) -> Result<(), BenchError> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes one struct rlimit to `lim`.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return Err(sys("getrlimit(RLIMIT_NOFILE)")(Errno::last()));
-    }
-    if lim.rlim_cur >= n {
-        return Ok(());
-    }
-    lim.rlim_cur = n;
-    lim.rlim_max = lim.rlim_max.max(n);
-    // SAFETY: setrlimit reads one struct rlimit from `lim`.
-    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
-        return Err(sys(format!(
-            "setrlimit(RLIMIT_NOFILE, {n}): needed to pin the namespaces"
-        ))(Errno::last()));
-    }
-    Ok(())
+    guest::run_cmd(prog, args)
+        .map(drop)
+        .map_err(BenchError::from)
 }
 
 /// The bench's view of the kernel: the control socket, the reader, the current configuration.

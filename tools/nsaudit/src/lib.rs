@@ -4,20 +4,30 @@
 //!
 //! - [`record`]: parse audit records (netlink text and auditd log lines);
 //! - [`reference`]: check `AUDIT_NS_*` records against the reference format;
+//! - [`checklog`]: `nsaudit check-log`, the namespace records of an auditd log;
 //! - [`audit`]: the audit netlink socket (daemon role, rules, status, records);
+//! - [`daemon`]: the audit daemon of the tests that load audit, slow or fast;
+//! - [`guest`]: the module, child processes and limits in the guest;
 //! - [`nsops`]: create namespaces in child processes and read their identities;
 //! - [`validate`]: the scenarios of `nsaudit validate`;
 //! - [`demo`]: `nsaudit demo`;
+//! - [`flood`]: `nsaudit flood`, an unprivileged namespace flood against a slow daemon;
 //! - [`bench`]: `nsaudit bench`, what auditing namespaces costs;
 //! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log;
+//! - [`snapshot`]: `nsaudit snapshot`, the module loaded while thousands of namespaces live;
 //! - [`stress`]: `nsaudit stress`.
 
 pub mod audit;
 pub mod bench;
+pub mod checklog;
+pub mod daemon;
 pub mod demo;
+pub mod flood;
+pub mod guest;
 pub mod nsops;
 pub mod record;
 pub mod reference;
 pub mod report;
+pub mod snapshot;
 pub mod stress;
 pub mod validate;

@@ -3,16 +3,16 @@
 //! The `nsaudit` command: a thin layer over the library.
 
 use anyhow::{bail, Context};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use nsaudit::bench::{self, BenchArgs, BenchOptions};
+use nsaudit::checklog;
 use nsaudit::demo::{run_demo, DemoOptions};
-use nsaudit::record::{parse_log, AUDIT_SYSCALL};
-use nsaudit::reference::{check_event_subject, check_ns_record, is_ns_type};
+use nsaudit::flood::{self, FloodArgs};
 use nsaudit::report::capture::{run_capture, CaptureOptions};
 use nsaudit::report::{EventSelector, NsSelector, ReportOptions, Reporter};
+use nsaudit::snapshot::{self, SnapshotArgs};
 use nsaudit::stress::{self, StressOptions};
 use nsaudit::validate::{self, Options};
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -65,6 +65,9 @@ enum Cmd {
         /// Operations per worker in each account phase.
         #[arg(long, default_value_t = 10)]
         batch: u32,
+        /// Unprivileged flood workers in the first half of each churn phase (0: none).
+        #[arg(long, default_value_t = 2)]
+        flooders: u32,
     },
     /// Measure what auditing namespaces costs: create+destroy cycles per second per type with
     /// and without the module, audit rules instead, records per second, memory (root, in the
@@ -96,7 +99,18 @@ enum Cmd {
         #[arg(long)]
         icount: bool,
     },
-    /// Check the AUDIT_NS_* records of an auditd log against the reference.
+    /// Flood audit with namespaces from unprivileged processes while the audit daemon reads
+    /// slowly: every INIT and DEL must arrive and audit must lose nothing (root, in the guest;
+    /// it becomes the audit daemon and restores audit's status at the end).  Exits 0 if so,
+    /// 1 if not.
+    Flood(FloodArgs),
+    /// Load the module while thousands of UTS and IPC namespaces are alive, with a small
+    /// backlog and a slow audit daemon: every one must get one op=existing record naming the
+    /// loading process, and audit must lose nothing (root, in the guest).  Exits 0 if so, 1 if
+    /// not.
+    Snapshot(SnapshotArgs),
+    /// Check the AUDIT_NS_* records of an auditd log against the reference: one field set per
+    /// type, the subject in every record, agreeing with the event's SYSCALL record.
     CheckLog {
         /// The log, e.g. the --log output of validate.
         file: PathBuf,
@@ -221,58 +235,39 @@ fn report(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Checks every `AUDIT_NS_*` record of an auditd log: its fields, and that its event names the
-/// subject once, in the record or in the event's `SYSCALL` record.
+/// Checks every `AUDIT_NS_*` record of an auditd log: its fields, the subject included, and
+/// that it agrees with its event's `SYSCALL` record and with the rest of the log.
 fn check_log(file: &PathBuf) -> anyhow::Result<ExitCode> {
-    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let (mut passed, mut failed) = (0, 0);
-    let mut ns = Vec::new();
-    let mut syscalls = HashMap::new();
-    for item in parse_log(BufReader::new(f)) {
-        match item {
-            Err(e) => {
-                failed += 1;
-                println!("not ok - {}: {e}", file.display());
-            }
-            Ok((line, ty, rec)) if is_ns_type(ty) => match check_ns_record(&rec) {
-                Ok(r) => ns.push((line, r)),
-                Err(errs) => {
-                    failed += 1;
-                    println!("not ok - {}:{line}: {}", file.display(), errs.join("; "));
-                }
-            },
-            Ok((_, AUDIT_SYSCALL, rec)) => {
-                syscalls.insert(rec.serial, rec);
-            }
-            Ok(_) => {}
-        }
+    let f = File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let c = checklog::check_log(&file.display().to_string(), BufReader::new(f));
+    for p in &c.problems {
+        println!("{p}");
     }
-    for (line, r) in &ns {
-        match check_event_subject(r, syscalls.get(&r.serial)) {
-            Ok(_) => passed += 1,
-            Err(e) => {
-                failed += 1;
-                println!("not ok - {}:{line}: {e}", file.display());
-            }
-        }
-    }
-    println!("check-log: {passed} passed, {failed} failed");
-    Ok(if failed == 0 {
+    println!("{}", c.summary());
+    Ok(exit_code(c.failed == 0))
+}
+
+/// 0 for a test that passed, 1 for one that failed.
+fn exit_code(ok: bool) -> ExitCode {
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
+}
+
+/// Reports an argument that clap let through but the options refuse, as clap does: exit 2.
+fn usage_error(msg: &str) -> ! {
+    Cli::command()
+        .error(clap::error::ErrorKind::ValueValidation, msg)
+        .exit()
 }
 
 fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().cmd {
         Cmd::Validate { module, log } => {
             let summary = validate::run(&Options { module, log }, std::io::stdout().lock());
-            Ok(if summary.failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(summary.failed == 0))
         }
         Cmd::Demo { module, timeout } => {
             if timeout == 0 {
@@ -291,6 +286,7 @@ fn main() -> anyhow::Result<ExitCode> {
             workers,
             churn,
             batch,
+            flooders,
         } => {
             let opts = StressOptions {
                 module,
@@ -298,16 +294,23 @@ fn main() -> anyhow::Result<ExitCode> {
                 workers,
                 churn: Duration::from_secs(churn),
                 batch,
+                flooders,
             };
             let totals = stress::run(&opts).context("nsaudit stress")?;
             println!("{}", totals.summary());
-            Ok(if totals.failures.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(totals.failures.is_empty()))
         }
         Cmd::CheckLog { file } => check_log(&file),
+        Cmd::Snapshot(args) => {
+            let ok =
+                snapshot::run(&args, &mut std::io::stdout().lock()).context("nsaudit snapshot")?;
+            Ok(exit_code(ok))
+        }
+        Cmd::Flood(args) => {
+            let opts = args.options().unwrap_or_else(|e| usage_error(&e));
+            let ok = flood::run(&opts, &mut std::io::stdout().lock()).context("nsaudit flood")?;
+            Ok(exit_code(ok))
+        }
         Cmd::Report {
             format,
             dot,
@@ -337,11 +340,7 @@ fn main() -> anyhow::Result<ExitCode> {
             };
             let ok = run_capture(&opts, &mut std::io::BufWriter::new(f))
                 .context("nsaudit report-capture")?;
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(ok))
         }
         Cmd::Bench {
             module,

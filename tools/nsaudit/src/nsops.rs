@@ -6,14 +6,14 @@
 //! operation the validator wants to see runs in a forked child, which reports what it did
 //! through a pipe.  The validator is single-threaded, so the children may allocate.
 
+use crate::guest::{child_exit, fork_child, reap, GuestError};
 use crate::reference::{NsIdent, NsKind};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::sys::stat::{fstat, major, minor, stat};
-use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::{fork, getpid, pipe2, read, write, ForkResult, Pid};
+use nix::unistd::{getpid, pipe2, read, write, Pid};
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::fs::File;
@@ -44,6 +44,8 @@ pub enum NsError {
     },
     #[error("child {pid}: {why}")]
     Protocol { pid: i32, why: String },
+    #[error(transparent)]
+    Guest(#[from] GuestError),
 }
 
 fn sys(what: impl Into<String>) -> impl FnOnce(Errno) -> NsError {
@@ -250,39 +252,6 @@ pub(crate) fn read_exact(fd: impl AsFd, buf: &mut [u8]) -> Result<bool, Errno> {
 
 fn pipe() -> Result<(OwnedFd, OwnedFd), NsError> {
     pipe2(OFlag::O_CLOEXEC).map_err(sys("pipe2"))
-}
-
-/// Leaves a forked child without running anything of the parent's (destructors, atexit, stdio
-/// buffers).
-fn child_exit(status: i32) -> ! {
-    // SAFETY: _exit only ends the process.
-    unsafe { libc::_exit(status) }
-}
-
-/// Waits for `pid`, retrying on `EINTR`; true if it exited with status 0.
-fn reap(pid: Pid) -> Result<bool, NsError> {
-    loop {
-        match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, code)) => return Ok(code == 0),
-            Ok(WaitStatus::Signaled(..)) => return Ok(false),
-            Ok(_) => {}
-            Err(Errno::EINTR) => {}
-            Err(e) => return Err(sys(format!("waitpid {pid}"))(e)),
-        }
-    }
-}
-
-/// Forks; the child runs `child` with no way back (it must end in [`child_exit`]).
-fn fork_child(child: impl FnOnce() -> i32) -> Result<Pid, NsError> {
-    // SAFETY: the validator is single-threaded, so the child may do anything the parent could;
-    // it never returns into the parent's code but leaves through `_exit`.
-    match unsafe { fork() }.map_err(sys("fork"))? {
-        ForkResult::Child => {
-            let status = child();
-            child_exit(status)
-        }
-        ForkResult::Parent { child } => Ok(child),
-    }
 }
 
 /// How the child creates its namespaces.

@@ -124,11 +124,14 @@ pub fn type_name(ty: u16) -> String {
 }
 
 /// Names auditd writes for a few more types; accepted when reading a log, never written.
-const MORE_NAMES: [(&str, u16); 4] = [
+const MORE_NAMES: [(&str, u16); 7] = [
     ("DAEMON_START", 1200),
     ("CONFIG_CHANGE", 1305),
     ("KERN_MODULE", 1330),
     ("SERVICE_START", 1130),
+    ("PATH", 1302),
+    ("CWD", 1307),
+    ("EXECVE", 1309),
 ];
 
 /// The record type of a log line's `type=` value: a name, `UNKNOWN[N]` or a number.
@@ -516,6 +519,8 @@ netns_id=4097 res=1";
         assert_eq!(type_from_name("UNKNOWN[1340]"), Ok(1340));
         assert_eq!(type_from_name("1351"), Ok(1351));
         assert_eq!(type_from_name("CONFIG_CHANGE"), Ok(1305));
+        assert_eq!(type_from_name("EXECVE"), Ok(1309));
+        assert_eq!(type_from_name("PATH"), Ok(1302));
         for bad in [
             "",
             "FOO",

@@ -3,16 +3,18 @@
 //! The reference format of the `AUDIT_NS_*` records, as a checker.
 //!
 //! ```text
-//! INIT (1340-1345): op=create|existing [SUBJECT [subj=...]] dev=MM:mm
+//! INIT (1340-1345): op=create|existing SUBJECT [subj=...] dev=MM:mm
 //!                   old_<t>ns=N|(none) old_<t>ns_id=N|(none) <t>ns=N <t>ns_id=N res=1
-//! DEL  (1346-1351): op=remove [SUBJECT [subj=...]] dev=MM:mm <t>ns=N <t>ns_id=N res=1
+//! DEL  (1346-1351): op=remove SUBJECT [subj=...] dev=MM:mm <t>ns=N <t>ns_id=N res=1
 //! SUBJECT:          ppid pid auid uid gid euid suid fsuid egid sgid fsgid tty ses comm exe
 //! ```
 //!
-//! `<t>` is `mnt`, `uts`, `ipc`, `user`, `pid` or `net`.  A record that is part of a syscall
-//! event has no SUBJECT: the event's `SYSCALL` record names it ([`check_event_subject`]).  A
-//! record that is an event of its own has it; when the kernel itself acted, it is exactly
-//! [`KERNEL_SUBJECT`].
+//! `<t>` is `mnt`, `uts`, `ipc`, `user`, `pid` or `net`.  Every record of a type has the same
+//! fields: the SUBJECT is always there, written by `audit_log_task_info()`, in a record of a
+//! syscall event too, where it must agree with the event's `SYSCALL` record
+//! ([`check_event_subject`]).  A removal run by a kernel thread names that thread
+//! ([`TaskSubject::is_kernel_thread`]); a record written without a task (interrupt context)
+//! has exactly [`NO_TASK_SUBJECT`].
 
 use crate::record::{decode_untrusted, needs_hex, parse_decimal, Record};
 
@@ -53,6 +55,11 @@ impl NsKind {
             NsKind::Pid => "pid",
             NsKind::Net => "net",
         }
+    }
+
+    /// The kind named `name` ([`NsKind::name`]).
+    pub fn from_name(name: &str) -> Option<NsKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
     }
 
     /// Position in [`NsKind::ALL`], which is also the bit of the module's `types` parameter.
@@ -116,16 +123,18 @@ impl Op {
     }
 }
 
-/// The subject fields of a record, as `audit_log_task_info()` writes them: those of an
-/// `AUDIT_NS_*` record that is an event of its own, or of a `SYSCALL` record.
+/// The subject fields of a record, as `audit_log_task_info()` writes them: those of every
+/// `AUDIT_NS_*` record and of a `SYSCALL` record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskSubject {
-    pub ppid: u32,
-    pub pid: u32,
+    /// `ppid=`, a `pid_t`: -1 only in [`NO_TASK_SUBJECT`].
+    pub ppid: i32,
+    /// `pid=`, a `pid_t`: -1 only in [`NO_TASK_SUBJECT`].
+    pub pid: i32,
     pub auid: u32,
     pub uid: u32,
     pub ses: u32,
-    /// The decoded bytes of `comm=`.
+    /// The decoded bytes of `comm=`; empty for `comm=(null)` ([`NO_TASK_SUBJECT`] only).
     pub comm: Vec<u8>,
     /// The decoded bytes of `exe=`, [`None`] for `exe=(null)`.
     pub exe: Option<Vec<u8>>,
@@ -135,9 +144,25 @@ pub struct TaskSubject {
 }
 
 impl TaskSubject {
-    /// Whether this is the kernel's subject (the removal ran in a worker or kernel thread).
-    pub fn is_kernel(&self) -> bool {
-        self.text == KERNEL_SUBJECT
+    /// Whether the subject is a kernel thread, such as the workqueue worker that frees user,
+    /// PID and network namespaces: it has no memory map (`exe=(null)`), was never logged in
+    /// (`auid` unset) and is `kthreadd` (pid 2) or one of its children (ppid 2).
+    pub fn is_kernel_thread(&self) -> bool {
+        self.exe.is_none() && self.auid == u32::MAX && (self.ppid == 2 || self.pid == 2)
+    }
+
+    /// Whether this is the subject of a record written without a task (interrupt context).
+    pub fn is_no_task(&self) -> bool {
+        self.text == NO_TASK_SUBJECT
+    }
+
+    /// The value of subject field `key` as written.
+    fn field(&self, key: &str) -> Option<&str> {
+        self.text
+            .split(' ')
+            .filter_map(|f| f.split_once('='))
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 }
 
@@ -150,9 +175,8 @@ pub struct NsRecord {
     pub op: Op,
     /// The event serial of the record.
     pub serial: u64,
-    /// The record's own subject fields; [`None`] in a record that is part of a syscall event,
-    /// whose `SYSCALL` record names the subject.
-    pub subject: Option<TaskSubject>,
+    /// The subject fields, which every record carries.
+    pub subject: TaskSubject,
     /// `dev=`: major and minor of the nsfs device.
     pub dev: (u32, u32),
     /// `<t>ns=` and `<t>ns_id=`.
@@ -163,9 +187,9 @@ pub struct NsRecord {
 }
 
 impl NsRecord {
-    /// Whether the record names the kernel as its subject.
+    /// Whether the record names a kernel thread as its subject.
     pub fn is_kernel_subject(&self) -> bool {
-        self.subject.as_ref().is_some_and(TaskSubject::is_kernel)
+        self.subject.is_kernel_thread()
     }
 }
 
@@ -175,20 +199,27 @@ pub const SUBJECT_FIELDS: [&str; 15] = [
     "ses", "comm", "exe",
 ];
 
-/// The exact subject of a record the kernel wrote on its own behalf.
-pub const KERNEL_SUBJECT: &str = "ppid=0 pid=0 auid=4294967295 uid=0 gid=0 euid=0 suid=0 \
-fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kernel\" exe=(null)";
+/// The exact subject `audit_log_task_info()` writes when there is no task: a record written
+/// in interrupt context (not expected of the namespace records, accepted as "no task").
+pub const NO_TASK_SUBJECT: &str = "ppid=-1 pid=-1 auid=4294967295 uid=4294967295 \
+gid=4294967295 euid=4294967295 suid=4294967295 fsuid=4294967295 egid=4294967295 \
+sgid=4294967295 fsgid=4294967295 tty=(none) ses=4294967295 comm=(null) exe=(null)";
+
+/// The subject fields that an `execve` may change between the namespace record, written
+/// during the call, and the `SYSCALL` record, written at its exit: all but these.
+const EXEC_STABLE_FIELDS: [&str; 7] = ["ppid", "pid", "auid", "uid", "gid", "tty", "ses"];
+
+/// x86_64 `execve` and `execveat`, which replace `comm`, `exe` and maybe the credentials.
+const X86_64_EXEC_SYSCALLS: [&str; 2] = ["59", "322"];
 
 /// The field names the reference requires for a record of `kind`, INIT or DEL, with or
-/// without the subject fields, with or without `subj=` (only with the subject), in order.
-pub fn expected_fields(kind: NsKind, init: bool, subject: bool, subj: bool) -> Vec<String> {
+/// without `subj=` (a security module's label), in order.
+pub fn expected_fields(kind: NsKind, init: bool, subj: bool) -> Vec<String> {
     let t = kind.name();
     let mut want = vec!["op".to_string()];
-    if subject {
-        want.extend(SUBJECT_FIELDS.iter().map(|s| s.to_string()));
-        if subj {
-            want.push("subj".into());
-        }
+    want.extend(SUBJECT_FIELDS.iter().map(|s| s.to_string()));
+    if subj {
+        want.push("subj".into());
     }
     want.push("dev".into());
     if init {
@@ -269,10 +300,24 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// A `pid_t` as `%d` prints it: a non-negative 32-bit number, or -1.
+    fn pid(&mut self, key: &str) -> Option<i32> {
+        let v = self.value(key)?;
+        let n = if v == "-1" {
+            Some(-1)
+        } else {
+            parse_decimal(v).and_then(|n| i32::try_from(n).ok())
+        };
+        if n.is_none() {
+            self.fail(format!("{key}={v} is not a pid"));
+        }
+        n
+    }
+
     /// The subject fields, wherever they are in the record; checks their values.
     fn subject(&mut self) -> Option<TaskSubject> {
-        let ppid = self.u32("ppid");
-        let pid = self.u32("pid");
+        let ppid = self.pid("ppid");
+        let pid = self.pid("pid");
         let auid = self.u32("auid");
         let uid = self.u32("uid");
         for k in ["gid", "euid", "suid", "fsuid", "egid", "sgid", "fsgid"] {
@@ -286,8 +331,8 @@ impl<'a> Checker<'a> {
             }
         }
         let ses = self.u32("ses");
-        let comm = self.untrusted("comm", false).map(Option::unwrap_or_default);
-        let exe = self.untrusted("exe", true);
+        let comm = self.untrusted("comm");
+        let exe = self.untrusted("exe");
         let subj = self.rec.get("subj").map(str::to_string);
         if subj.as_deref() == Some("") {
             self.fail("subj= is empty".into());
@@ -298,9 +343,19 @@ impl<'a> Checker<'a> {
             .map(|k| format!("{k}={}", rec.get(k).unwrap_or_default()))
             .collect::<Vec<_>>()
             .join(" ");
-        if pid == Some(0) && text != KERNEL_SUBJECT {
+        if text != NO_TASK_SUBJECT {
+            if pid == Some(-1) || ppid == Some(-1) {
+                self.fail(format!(
+                    "pid=-1 or ppid=-1 belong to the subject of no task, exactly \"{NO_TASK_SUBJECT}\", not \"{text}\""
+                ));
+            }
+            if comm == Some(None) {
+                self.fail("comm=(null) outside the subject of no task".into());
+            }
+        }
+        if pid == Some(0) {
             self.fail(format!(
-                "pid=0 is the kernel, whose subject is exactly \"{KERNEL_SUBJECT}\", not \"{text}\""
+                "pid=0 is an idle task, which writes no record (no task is pid=-1): \"{text}\""
             ));
         }
         Some(TaskSubject {
@@ -309,20 +364,18 @@ impl<'a> Checker<'a> {
             auid: auid?,
             uid: uid?,
             ses: ses?,
-            comm: comm?,
+            comm: comm?.unwrap_or_default(),
             exe: exe?,
             subj,
             text,
         })
     }
 
-    /// An untrusted string in audit's canonical form: quoted when it can be, hex otherwise.
-    fn untrusted(&mut self, key: &str, null_ok: bool) -> Option<Option<Vec<u8>>> {
+    /// An untrusted string in audit's canonical form: quoted when it can be, hex otherwise;
+    /// [`None`] for `(null)`.
+    fn untrusted(&mut self, key: &str) -> Option<Option<Vec<u8>>> {
         let v = self.value(key)?.to_string();
         if v == "(null)" {
-            if !null_ok {
-                self.fail(format!("{key}=(null)"));
-            }
             return Some(None);
         }
         match decode_untrusted(&v) {
@@ -359,9 +412,15 @@ pub fn check_ns_record(rec: &Record) -> Result<NsRecord, Vec<String>> {
     };
     let t = kind.name();
     let keys = rec.keys();
-    let own_subject = keys.get(1) == Some(&SUBJECT_FIELDS[0]);
-    let has_subj = own_subject && keys.get(SUBJECT_FIELDS.len() + 1) == Some(&"subj");
-    let want = expected_fields(kind, init, own_subject, has_subj);
+    let has_subj = keys.get(SUBJECT_FIELDS.len() + 1) == Some(&"subj");
+    let want = expected_fields(kind, init, has_subj);
+    if keys.get(1..=SUBJECT_FIELDS.len()) != Some(&SUBJECT_FIELDS[..]) {
+        c.fail(format!(
+            "no subject after op=: every {} record carries [{}]",
+            if init { "INIT" } else { "DEL" },
+            SUBJECT_FIELDS.join(" ")
+        ));
+    }
     if keys != want {
         c.fail(format!(
             "fields are [{}], the reference says [{}]",
@@ -385,11 +444,7 @@ pub fn check_ns_record(rec: &Record) -> Result<NsRecord, Vec<String>> {
         (None, _) => None,
     };
 
-    let subject = if own_subject {
-        c.subject().map(Some)
-    } else {
-        Some(None)
-    };
+    let subject = c.subject();
     let dev = c.value("dev").map(str::to_string).and_then(|v| {
         let d = parse_dev(&v);
         if d.is_none() {
@@ -458,356 +513,50 @@ pub fn check_syscall_subject(rec: &Record) -> Result<TaskSubject, Vec<String>> {
     }
 }
 
-/// The subject of the event of `ns`, checked: the record's own subject fields when it is an
-/// event of its own, and then no `SYSCALL` record may share its serial; otherwise those of the
-/// `SYSCALL` record of its event, `syscall`, which must be there.
+/// The subject of `ns`, checked against its event: when the event has a `SYSCALL` record,
+/// `syscall`, the record's subject must be that of the `SYSCALL` record, field by field,
+/// `subj` included; in an `execve` event only the fields the call cannot change
+/// (`ppid pid auid uid gid tty ses`), since the `SYSCALL` record is written at its exit.
 pub fn check_event_subject(ns: &NsRecord, syscall: Option<&Record>) -> Result<TaskSubject, String> {
-    match (&ns.subject, syscall) {
-        (Some(own), None) => Ok(own.clone()),
-        (Some(_), Some(_)) => Err(format!(
-            "serial {}: a record of a syscall event repeats the subject of its SYSCALL record",
-            ns.serial
-        )),
-        (None, Some(sc)) => check_syscall_subject(sc)
-            .map_err(|e| format!("serial {}: SYSCALL record: {}", ns.serial, e.join("; "))),
-        (None, None) => Err(format!(
-            "serial {}: no subject fields and no SYSCALL record in the event",
-            ns.serial
-        )),
+    let Some(sc) = syscall else {
+        return Ok(ns.subject.clone());
+    };
+    let theirs = check_syscall_subject(sc)
+        .map_err(|e| format!("serial {}: SYSCALL record: {}", ns.serial, e.join("; ")))?;
+    let exec = sc.get("arch") == Some("c000003e")
+        && sc
+            .get("syscall")
+            .is_some_and(|n| X86_64_EXEC_SYSCALLS.contains(&n));
+    let ours = &ns.subject;
+    let differ: Vec<String> = if exec {
+        EXEC_STABLE_FIELDS
+            .iter()
+            .filter(|k| ours.field(k) != theirs.field(k))
+            .map(|k| k.to_string())
+            .collect()
+    } else {
+        let mut d: Vec<String> = SUBJECT_FIELDS
+            .iter()
+            .filter(|k| ours.field(k) != theirs.field(k))
+            .map(|k| k.to_string())
+            .collect();
+        if ours.subj != theirs.subj {
+            d.push("subj".into());
+        }
+        d
+    };
+    if differ.is_empty() {
+        Ok(ns.subject.clone())
+    } else {
+        Err(format!(
+            "serial {}: the subject differs from the SYSCALL record's in [{}]: \"{}\" vs \"{}\"",
+            ns.serial,
+            differ.join(" "),
+            ours.text,
+            theirs.text
+        ))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::record::parse_record;
-
-    const TASK: &str = "ppid=1 pid=77 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 \
-egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"unshare\" exe=\"/bin/busybox\"";
-
-    const NET_INIT: &str = "op=create ppid=1 pid=77 auid=4294967295 uid=0 gid=0 euid=0 suid=0 \
-fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"unshare\" exe=\"/bin/busybox\" \
-dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 netns_id=4097 res=1";
-
-    fn rec(ty: u16, body: &str) -> Record {
-        parse_record(ty, &format!("audit(1700000000.123:45): {body}")).unwrap()
-    }
-
-    fn errors(ty: u16, body: &str) -> Vec<String> {
-        match check_ns_record(&rec(ty, body)) {
-            Ok(r) => panic!("accepted {body}: {r:?}"),
-            Err(e) => e,
-        }
-    }
-
-    #[test]
-    fn kinds_and_types() {
-        assert_eq!(NsKind::from_type(1340), Some((NsKind::Mnt, true)));
-        assert_eq!(NsKind::from_type(1343), Some((NsKind::User, true)));
-        assert_eq!(NsKind::from_type(1345), Some((NsKind::Net, true)));
-        assert_eq!(NsKind::from_type(1346), Some((NsKind::Mnt, false)));
-        assert_eq!(NsKind::from_type(1350), Some((NsKind::Pid, false)));
-        assert_eq!(NsKind::from_type(1351), Some((NsKind::Net, false)));
-        for ty in [0, 1300, 1320, 1339, 1352, u16::MAX] {
-            assert_eq!(NsKind::from_type(ty), None, "{ty}");
-            assert!(!is_ns_type(ty));
-        }
-        let names: Vec<&str> = NsKind::ALL.iter().map(|k| k.name()).collect();
-        assert_eq!(names, ["mnt", "uts", "ipc", "user", "pid", "net"]);
-        for (i, k) in NsKind::ALL.into_iter().enumerate() {
-            assert_eq!(k.index(), i);
-            assert_eq!(usize::from(k.init_type()), 1340 + i);
-            assert_eq!(usize::from(k.del_type()), 1346 + i);
-            assert_eq!(NsKind::from_type(k.init_type()), Some((k, true)));
-            assert_eq!(NsKind::from_type(k.del_type()), Some((k, false)));
-        }
-    }
-
-    #[test]
-    fn accepts_the_spec_example() {
-        let ns = check_ns_record(&rec(1345, NET_INIT)).unwrap();
-        assert_eq!((ns.kind, ns.init, ns.op), (NsKind::Net, true, Op::Create));
-        let s = ns.subject.clone().unwrap();
-        assert_eq!((s.ppid, s.pid, s.uid), (1, 77, 0));
-        assert_eq!((s.auid, s.ses), (u32::MAX, u32::MAX));
-        assert_eq!(ns.serial, 45);
-        assert_eq!(ns.dev, (0, 4));
-        assert_eq!(
-            ns.ns,
-            NsIdent {
-                inum: 4026532001,
-                id: 4097
-            }
-        );
-        assert_eq!(
-            ns.old,
-            Some(NsIdent {
-                inum: 4026531840,
-                id: 1
-            })
-        );
-        assert_eq!(s.comm, b"unshare");
-        assert_eq!(s.exe.as_deref(), Some(&b"/bin/busybox"[..]));
-        assert_eq!(s.subj, None);
-        assert_eq!(s.text, TASK);
-        assert!(!ns.is_kernel_subject());
-    }
-
-    #[test]
-    fn accepts_records_of_a_syscall_event_without_subject() {
-        let body = NET_INIT.replace(&format!("{TASK} "), "");
-        assert_eq!(
-            body,
-            "op=create dev=00:04 old_netns=4026531840 old_netns_id=1 netns=4026532001 \
-             netns_id=4097 res=1"
-        );
-        let ns = check_ns_record(&rec(1345, &body)).unwrap();
-        assert_eq!(ns.subject, None);
-        assert!(!ns.is_kernel_subject());
-        assert_eq!(ns.ns.id, 4097);
-        let del = check_ns_record(&rec(
-            1351,
-            "op=remove dev=00:04 netns=4026532001 netns_id=4097 res=1",
-        ))
-        .unwrap();
-        assert_eq!((del.op, del.subject), (Op::Remove, None));
-    }
-
-    #[test]
-    fn event_subject_comes_from_one_place() {
-        let syscall = rec(
-            1300,
-            &format!("arch=c000003e syscall=272 success=yes exit=0 a0=40000000 a1=0 a2=0 a3=0 items=0 {TASK} key=(null)"),
-        );
-        let bound =
-            check_ns_record(&rec(1345, &NET_INIT.replace(&format!("{TASK} "), ""))).unwrap();
-        let own = check_ns_record(&rec(1345, NET_INIT)).unwrap();
-        let s = check_event_subject(&bound, Some(&syscall)).unwrap();
-        assert_eq!((s.pid, s.text.as_str()), (77, TASK));
-        assert_eq!(check_event_subject(&own, None).unwrap().pid, 77);
-        let e = check_event_subject(&own, Some(&syscall)).unwrap_err();
-        assert!(e.contains("repeats the subject"), "{e}");
-        let e = check_event_subject(&bound, None).unwrap_err();
-        assert!(e.contains("no SYSCALL record"), "{e}");
-        let bad = rec(1300, "arch=c000003e syscall=272 pid=x key=(null)");
-        assert!(check_event_subject(&bound, Some(&bad)).is_err());
-    }
-
-    #[test]
-    fn accepts_every_kind() {
-        for k in NsKind::ALL {
-            let t = k.name();
-            let init = format!(
-                "op=create {TASK} dev=00:04 old_{t}ns=4026531840 old_{t}ns_id=1 {t}ns=4026532001 {t}ns_id=4097 res=1"
-            );
-            let ns = check_ns_record(&rec(k.init_type(), &init)).unwrap();
-            assert_eq!((ns.kind, ns.init), (k, true));
-            let del = format!("op=remove {TASK} dev=00:04 {t}ns=4026532001 {t}ns_id=4097 res=1");
-            let ns = check_ns_record(&rec(k.del_type(), &del)).unwrap();
-            assert_eq!(
-                (ns.kind, ns.init, ns.op, ns.old),
-                (k, false, Op::Remove, None)
-            );
-            let bound = init.replace(&format!("{TASK} "), "");
-            let ns = check_ns_record(&rec(k.init_type(), &bound)).unwrap();
-            assert_eq!((ns.kind, ns.init, ns.subject), (k, true, None));
-            // A record of one kind with the fields of another is wrong.
-            let other = NsKind::ALL[(k.index() + 1) % 6];
-            assert!(check_ns_record(&rec(other.init_type(), &init)).is_err());
-        }
-    }
-
-    #[test]
-    fn accepts_a_kernel_del_record() {
-        let ns = check_ns_record(&rec(
-            1351,
-            &format!("op=remove {KERNEL_SUBJECT} dev=00:04 netns=4026532001 netns_id=4097 res=1"),
-        ))
-        .unwrap();
-        assert!(ns.is_kernel_subject());
-        let s = ns.subject.unwrap();
-        assert_eq!((s.pid, s.ppid), (0, 0));
-        assert_eq!(s.comm, b"kernel");
-        assert_eq!(s.exe, None);
-        assert!(!ns.init);
-    }
-
-    #[test]
-    fn kernel_subject_needs_every_field() {
-        // A task may call itself "kernel" and have no exe: that is not the kernel's subject.
-        let task = KERNEL_SUBJECT.replace("ppid=0 pid=0", "ppid=1 pid=5");
-        let ns = check_ns_record(&rec(
-            1351,
-            &format!("op=remove {task} dev=00:04 netns=4026532001 netns_id=4097 res=1"),
-        ))
-        .unwrap();
-        assert!(!ns.is_kernel_subject());
-        // pid=0 with anything but the kernel's subject is wrong.
-        let errs = errors(
-            1351,
-            &format!(
-                "op=remove {} dev=00:04 netns=4026532001 netns_id=4097 res=1",
-                KERNEL_SUBJECT.replace("uid=0 gid", "uid=5 gid")
-            ),
-        );
-        assert!(
-            errs.iter().any(|e| e.contains("pid=0 is the kernel")),
-            "{errs:?}"
-        );
-    }
-
-    #[test]
-    fn accepts_existing_without_origin_hex_comm_and_subj() {
-        let body = format!(
-            "op=existing {} subj=unconfined dev=00:04 old_mntns=(none) old_mntns_id=(none) mntns=4026531841 mntns_id=2 res=1",
-            TASK.replace("comm=\"unshare\"", "comm=7820223D747970653D41564320")
-        );
-        let ns = check_ns_record(&rec(1340, &body)).unwrap();
-        assert_eq!(ns.op, Op::Existing);
-        assert_eq!(ns.old, None);
-        let s = ns.subject.unwrap();
-        assert_eq!(s.subj.as_deref(), Some("unconfined"));
-        assert_eq!(s.comm, b"x \"=type=AVC ");
-    }
-
-    #[test]
-    fn accepts_large_device_numbers() {
-        let ns =
-            check_ns_record(&rec(1345, &NET_INIT.replace("dev=00:04", "dev=103:1ab"))).unwrap();
-        assert_eq!(ns.dev, (0x103, 0x1ab));
-    }
-
-    #[test]
-    fn rejects_deviations() {
-        let cases: Vec<(&str, String)> = vec![
-            (
-                "wrong order",
-                NET_INIT.replace(
-                    "netns=4026532001 netns_id=4097",
-                    "netns_id=4097 netns=4026532001",
-                ),
-            ),
-            (
-                "subject order",
-                NET_INIT.replace("uid=0 gid=0", "gid=0 uid=0"),
-            ),
-            (
-                "subj out of place",
-                NET_INIT.replace(" dev=00:04", " dev=00:04 subj=x"),
-            ),
-            ("missing res", NET_INIT.replace(" res=1", "")),
-            ("res=0", NET_INIT.replace(" res=1", " res=0")),
-            ("extra field", format!("{NET_INIT} key=x")),
-            ("repeated field", NET_INIT.replace(" res=1", " res=1 res=1")),
-            ("missing op", NET_INIT.replace("op=create ", "")),
-            ("missing tty", NET_INIT.replace(" tty=(none)", "")),
-            (
-                "bad number",
-                NET_INIT.replace("netns=4026532001", "netns=x3"),
-            ),
-            ("signed number", NET_INIT.replace("pid=77", "pid=+77")),
-            (
-                "negative number",
-                NET_INIT.replace("uid=0 gid", "uid=-1 gid"),
-            ),
-            ("leading zero", NET_INIT.replace("pid=77", "pid=077")),
-            (
-                "inode beyond 32 bits",
-                NET_INIT.replace("netns=4026532001", "netns=4294967296"),
-            ),
-            ("zero id", NET_INIT.replace("netns_id=4097", "netns_id=0")),
-            (
-                "uid beyond 32 bits",
-                NET_INIT.replace("auid=4294967295", "auid=4294967296"),
-            ),
-            ("op for DEL", NET_INIT.replace("op=create", "op=remove")),
-            ("unknown op", NET_INIT.replace("op=create", "op=created")),
-            (
-                "one (none)",
-                NET_INIT.replace("old_netns=4026531840", "old_netns=(none)"),
-            ),
-            ("bad dev", NET_INIT.replace("dev=00:04", "dev=4")),
-            ("dev not padded", NET_INIT.replace("dev=00:04", "dev=0:04")),
-            ("dev uppercase", NET_INIT.replace("dev=00:04", "dev=00:0A")),
-            (
-                "dev over-padded",
-                NET_INIT.replace("dev=00:04", "dev=000:04"),
-            ),
-            (
-                "injected field",
-                NET_INIT.replace("comm=\"unshare\"", "comm=\"x\" type=AVC"),
-            ),
-            (
-                "needless hex",
-                NET_INIT.replace("comm=\"unshare\"", "comm=756E7368617265"),
-            ),
-            (
-                "lowercase hex",
-                NET_INIT.replace("comm=\"unshare\"", "comm=6a2062"),
-            ),
-            (
-                "comm (null)",
-                NET_INIT.replace("comm=\"unshare\"", "comm=(null)"),
-            ),
-            ("bad tty", NET_INIT.replace("tty=(none)", "tty=")),
-            ("empty subj", NET_INIT.replace(" dev=", " subj= dev=")),
-            (
-                "subj without subject",
-                NET_INIT.replace(&format!("{TASK} "), "subj=x "),
-            ),
-            (
-                "part of the subject",
-                NET_INIT.replace(&format!("{TASK} "), "ppid=1 pid=77 "),
-            ),
-            (
-                "subject after dev",
-                NET_INIT
-                    .replace(&format!("{TASK} "), "")
-                    .replace(" res=1", &format!(" {TASK} res=1")),
-            ),
-        ];
-        for (what, body) in &cases {
-            assert!(
-                check_ns_record(&rec(1345, body)).is_err(),
-                "{what}: accepted {body}"
-            );
-        }
-        // DEL records carry no old_ fields, INIT records need them.
-        let del = NET_INIT.replace("op=create", "op=remove");
-        assert!(errors(1351, &del).iter().any(|e| e.contains("fields are")));
-        let init_without_old = NET_INIT.replace(" old_netns=4026531840 old_netns_id=1", "");
-        assert!(errors(1345, &init_without_old)
-            .iter()
-            .any(|e| e.contains("fields are")));
-        // Not a namespace type at all.
-        assert_eq!(errors(1300, NET_INIT).len(), 1);
-    }
-
-    #[test]
-    fn reports_every_problem() {
-        let body = NET_INIT
-            .replace("res=1", "res=2")
-            .replace("pid=77", "pid=x")
-            .replace("dev=00:04", "dev=zz");
-        let errs = errors(1345, &body);
-        assert_eq!(errs.len(), 3, "{errs:?}");
-        assert!(errs.iter().any(|e| e.contains("res=2")));
-        assert!(errs.iter().any(|e| e.contains("pid=x")));
-        assert!(errs.iter().any(|e| e.contains("dev=zz")));
-    }
-
-    #[test]
-    fn expected_fields_follow_the_reference() {
-        let f = expected_fields(NsKind::User, true, true, true);
-        assert_eq!(f.len(), 1 + 15 + 1 + 1 + 2 + 2 + 1);
-        assert_eq!(f[16], "subj");
-        assert_eq!(
-            f[18..],
-            ["old_userns", "old_userns_id", "userns", "userns_id", "res"]
-        );
-        let f = expected_fields(NsKind::Pid, false, true, false);
-        assert_eq!(f[15..], ["exe", "dev", "pidns", "pidns_id", "res"]);
-        let f = expected_fields(NsKind::Net, false, false, true);
-        assert_eq!(f, ["op", "dev", "netns", "netns_id", "res"]);
-    }
-}
+mod tests;

@@ -481,17 +481,22 @@ struct NsRec {
     op: Op,
     ns: NsIdent,
     old: Option<NsIdent>,
-    /// The record's own subject; [`None`] in a record of a syscall event, whose `SYSCALL`
-    /// record names it.
+    /// The record's subject, which every record carries; [`None`] for the subject of no task
+    /// (`pid=-1`) and in logs of the series' first format, whose records of a syscall event
+    /// left the subject to the `SYSCALL` record.
     subject: Option<Subject>,
 }
 
 impl NsRec {
-    /// Whether the record names the kernel as its subject (a removal run by a worker).
+    /// Whether the record names a kernel thread as its subject (a removal run by a worker):
+    /// no `exe`, never logged in, `kthreadd` or its child; or the fixed "kernel" subject
+    /// (`pid=0`) of the series' first format.
     fn kernel(&self) -> bool {
-        self.subject
-            .as_ref()
-            .is_some_and(|s| s.pid == 0 && s.comm.as_deref() == Some("kernel"))
+        self.subject.as_ref().is_some_and(|s| {
+            let kthread =
+                s.exe.is_none() && s.auid == Some(u32::MAX) && (s.ppid == 2 || s.pid == 2);
+            kthread || (s.pid == 0 && s.comm.as_deref() == Some("kernel"))
+        })
     }
 }
 
@@ -711,7 +716,8 @@ fn decode_ns(line: &Line<'_>, kind: NsKind, init: bool) -> Result<NsRec, LineErr
     } else {
         None
     };
-    let subject = if s.any() {
+    // audit_log_task_info() without a task writes pid=-1: no one to follow.
+    let subject = if s.any() && s.pid != Some("-1") {
         Some(s.subject(&ty())?)
     } else {
         None
@@ -2013,17 +2019,18 @@ mod tests {
         format!(
             "type=UNKNOWN[{ty}] msg=audit(10.000:{serial}): op=create {} dev=00:04 \
              old_{kind}ns={} old_{kind}ns_id={old} {kind}ns={} {kind}ns_id={id} res=1",
-            subject(pid, 1, "unshare"),
+            subject(pid, 1, "sh"),
             4026531000 + old,
             4026532000 + id
         )
     }
 
+    /// A removal by a workqueue worker.
     fn del(serial: u64, kind: &str, ty: u16, id: u64) -> String {
         format!(
-            "type=UNKNOWN[{ty}] msg=audit(10.000:{serial}): op=remove ppid=0 pid=0 \
+            "type=UNKNOWN[{ty}] msg=audit(10.000:{serial}): op=remove ppid=2 pid=41 \
              auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) \
-             ses=4294967295 comm=\"kernel\" exe=(null) dev=00:04 {kind}ns={} {kind}ns_id={id} res=1",
+             ses=4294967295 comm=\"kworker/u8:1\" exe=(null) dev=00:04 {kind}ns={} {kind}ns_id={id} res=1",
             4026532000 + id
         )
     }
@@ -2082,6 +2089,32 @@ mod tests {
             (net[1].ns.id, net[1].origin, net[1].depth),
             (21, "container", 1)
         );
+    }
+
+    #[test]
+    fn removers_are_not_followed_into_containers() {
+        // The kernel thread of the removals, the subject of no task, and the fixed subject of
+        // the series' first format: none of them is a task of the container.
+        let no_task = "ppid=-1 pid=-1 auid=4294967295 uid=4294967295 gid=4294967295 \
+                       euid=4294967295 suid=4294967295 fsuid=4294967295 egid=4294967295 \
+                       sgid=4294967295 fsgid=4294967295 tty=(none) ses=4294967295 comm=(null) \
+                       exe=(null)";
+        let v1 = "ppid=0 pid=0 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 \
+                  sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kernel\" exe=(null)";
+        for remover in [None, Some(no_task), Some(v1)] {
+            let mut log = simple_log();
+            if let Some(r) = remover {
+                log[9] = log[9].replace(
+                    &log[9][log[9].find("ppid=").unwrap()..log[9].find(" dev=").unwrap()],
+                    r,
+                );
+            }
+            let r = run(ReportOptions::default(), &(log.join("\n") + "\n"));
+            assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+            let c = &r.containers[0];
+            assert_eq!((c.events_inside, c.tasks_seen), (1, 2), "{remover:?}");
+            assert_eq!(c.ended.map(|s| s.serial), Some(6));
+        }
     }
 
     #[test]
@@ -2398,6 +2431,21 @@ old_netns_id=2 pid=3 ppid=\"x\xff\x1d\n\n";
         r.write_dot(&mut out).unwrap();
         let dot = String::from_utf8(out).unwrap();
         assert!(dot.starts_with("digraph nsaudit {"));
-        assert!(dot.contains("\"net_27\" -> \"net_28\";"), "{dot}");
+        // The network namespace unshared inside the container's comes from it.
+        let nested = FIXTURE
+            .lines()
+            .filter_map(|l| parse_log_line(l).ok())
+            .filter(|(ty, r)| *ty == 1345 && r.get("op") == Some("create"))
+            .filter_map(|(_, r)| {
+                let (old, new) = (r.get("old_netns_id")?, r.get("netns_id")?);
+                let created = format!(" netns_id={old} res=1");
+                FIXTURE
+                    .lines()
+                    .any(|l| l.contains(" op=create ") && l.ends_with(&created))
+                    .then(|| format!("\"net_{old}\" -> \"net_{new}\";"))
+            })
+            .next();
+        let edge = nested.expect("the fixture has a nested network namespace");
+        assert!(dot.contains(&edge), "{edge}: {dot}");
     }
 }

@@ -9,8 +9,11 @@
 //!   nested user namespaces, namespaces pinned by a file descriptor and by a bind mount) while
 //!   a loader process loads and unloads `ns_audit.ko` with changing type masks, and this
 //!   process, the audit daemon, disables and re-enables audit and stops reading long enough
-//!   for the backlog to overflow.  Invalid module parameters are tried first.  Nothing is
-//!   counted here; the kernel's own checkers (KASAN, lockdep, ...) watch.
+//!   for the backlog to overflow.  For the first half of it, unprivileged flood workers
+//!   ([`crate::flood`]) create namespaces as fast as they can.  Invalid module parameters are
+//!   tried first.  The kernel's own checkers (KASAN, lockdep, ...) watch; every namespace
+//!   record must follow the reference and none may come twice, and the flood may not have more
+//!   INIT records than namespaces (the module was loaded for part of the time only).
 //! - *Account*: the module loaded with every type, audit enabled and every other record type
 //!   excluded, the workers create a known set of namespaces and report their ids; in every
 //!   second round the reader stalls again.  Afterwards every namespace must have exactly one
@@ -18,16 +21,13 @@
 //!   missing equal the increase of audit's `lost` counter, so no loss is silent.
 
 use crate::audit::{AuditError, AuditSocket, Rule};
+use crate::daemon::{Daemon, DaemonConfig, NUDGE};
+use crate::flood::{Created, FloodError, FloodLedger, Flooders, Tally};
+use crate::guest::{delete_module, finit_module, module_loaded, GuestError};
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::parse_record;
 use crate::reference::{check_ns_record, is_ns_type, NsKind};
-use crate::validate::module_loaded;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::CString;
-use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -49,18 +49,12 @@ pub const BAD_PARAMS: [&str; 5] = [
     "types=-1",
 ];
 
-/// The type of the user messages that wake kauditd: `AUDIT_TRUSTED_APP`.
-pub const NUDGE: u16 = 1121;
-
 /// How long without a record counts as quiet.
 const QUIET: Duration = Duration::from_secs(2);
+/// How long a drain may take at most.
+const DRAIN_MAX: Duration = Duration::from_secs(600);
 /// Backlog limit while stressing: small, so that a stalled reader overflows it quickly.
 const STRESS_BACKLOG: u32 = 64;
-/// The reader's socket buffer while it stalls: small, so that kauditd blocks at once and the
-/// backlog fills behind it.  Otherwise it is large, so that acks are not dropped in a flood.
-const STALL_RCVBUF: usize = 16 * 1024;
-const READ_RCVBUF: usize = 4 << 20;
-
 #[derive(Debug, Error)]
 pub enum StressError {
     #[error(transparent)]
@@ -74,6 +68,10 @@ pub enum StressError {
     },
     #[error("invalid option: {0}")]
     Usage(String),
+    #[error(transparent)]
+    Guest(#[from] GuestError),
+    #[error(transparent)]
+    Flood(#[from] FloodError),
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StressError {
@@ -91,6 +89,8 @@ pub struct StressOptions {
     pub churn: Duration,
     /// Operations per worker in each account phase.
     pub batch: u32,
+    /// Unprivileged flood workers in the first half of each churn phase (0: none).
+    pub flooders: u32,
 }
 
 impl StressOptions {
@@ -112,6 +112,12 @@ impl StressOptions {
             return Err(StressError::Usage(format!(
                 "--batch {} is not in 1..=10000",
                 self.batch
+            )));
+        }
+        if self.flooders > 64 {
+            return Err(StressError::Usage(format!(
+                "--flooders {} is not in 0..=64",
+                self.flooders
             )));
         }
         if self.churn.is_zero() {
@@ -294,38 +300,6 @@ pub fn kinds_of(bits: u64) -> Vec<NsKind> {
 
 // ---- the module -------------------------------------------------------------------------
 
-fn finit_module(path: &Path, params: &str) -> Result<(), std::io::Error> {
-    let f = File::open(path)?;
-    let params = CString::new(params)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    // SAFETY: finit_module(2) reads the open file and the NUL-terminated parameter string,
-    // both alive for the call.
-    let r = unsafe { libc::syscall(libc::SYS_finit_module, f.as_raw_fd(), params.as_ptr(), 0) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-fn delete_module() -> Result<(), std::io::Error> {
-    let name = c"ns_audit";
-    loop {
-        // SAFETY: delete_module(2) reads the NUL-terminated name, alive for the call.
-        let r = unsafe { libc::syscall(libc::SYS_delete_module, name.as_ptr(), libc::O_NONBLOCK) };
-        if r == 0 {
-            return Ok(());
-        }
-        let e = std::io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EAGAIN) | Some(libc::EBUSY) | Some(libc::EINTR) => {
-                std::thread::sleep(Duration::from_millis(5))
-            }
-            _ => return Err(e),
-        }
-    }
-}
-
 /// Tries every invalid parameter: each must fail with `EINVAL` and leave no module behind.
 /// Also tries bad values on any parameter file that is writable.  Returns how many were
 /// refused as they should be.
@@ -370,316 +344,16 @@ fn try_bad_sysfs(totals: &mut Totals) -> (u64, u64) {
     (writable, refused)
 }
 
-// ---- workers ----------------------------------------------------------------------------
-
-/// One worker operation; returns the namespaces it created.
-fn operation(op: u64, rng: &mut Rng, worker: u32) -> Result<Vec<(NsKind, u64)>, NsError> {
-    let created = |c: &nsops::Child, kinds: &[NsKind]| -> Vec<(NsKind, u64)> {
-        kinds
-            .iter()
-            .filter_map(|k| c.info.ns.get(k).map(|id| (*k, id.id)))
-            .collect()
-    };
-    match op % 5 {
-        0 => {
-            let kinds = kinds_of(1 + rng.below(63));
-            let c = nsops::spawn(&kinds, Method::Unshare, None, Hold::ExitAtOnce)?;
-            Ok(created(&c, &kinds))
-        }
-        1 => {
-            let kinds = NsKind::ALL.to_vec();
-            let c = nsops::spawn(&kinds, Method::Clone3, None, Hold::ExitAtOnce)?;
-            Ok(created(&c, &kinds))
-        }
-        2 => {
-            let n = nsops::nested_userns(3, Hold::ExitAtOnce)?;
-            Ok(n.levels
-                .iter()
-                .map(|(_, id)| (NsKind::User, id.id))
-                .collect())
-        }
-        3 => {
-            // Pinned by a file descriptor past the life of every task in it.
-            let kinds = [NsKind::Net, NsKind::Ipc, NsKind::Uts];
-            let mut c = nsops::spawn(&kinds, Method::Unshare, None, Hold::UntilReleased)?;
-            let ids = created(&c, &kinds);
-            let fd = File::open(format!("/proc/{}/ns/net", c.info.holder)).map_err(|source| {
-                NsError::Io {
-                    what: "open /proc/PID/ns/net".into(),
-                    source,
-                }
-            })?;
-            c.release()?;
-            drop(fd);
-            Ok(ids)
-        }
-        _ => {
-            // Pinned by a bind mount.
-            let kinds = [NsKind::Uts, NsKind::Mnt];
-            let mut c = nsops::spawn(&kinds, Method::Unshare, None, Hold::UntilReleased)?;
-            let ids = created(&c, &kinds);
-            let target = std::env::temp_dir().join(format!("nsaudit-stress-pin-{worker}"));
-            File::create(&target).map_err(|source| NsError::Io {
-                what: format!("create {}", target.display()),
-                source,
-            })?;
-            let src = PathBuf::from(format!("/proc/{}/ns/uts", c.info.holder));
-            let bound = nsops::bind_mount(&src, &target);
-            c.release()?;
-            if bound.is_ok() {
-                nsops::unmount(&target)?;
-            }
-            let _ = std::fs::remove_file(&target);
-            bound.map(|()| ids)
-        }
-    }
+/// Copies what the daemon has read into the totals.
+fn sync(totals: &mut Totals, d: &Daemon) {
+    totals.records = d.stats.records;
+    totals.ns_records = d.stats.ns_records;
+    totals.overruns = d.stats.overruns;
 }
 
-/// The body of a worker process: operations until `deadline` or `count` of them, each
-/// namespace created written to `report` as `<kind> <id>`, each failure as `error <what>`.
-fn worker(id: u32, seed: u64, deadline: Option<Instant>, count: u32, report: &Path) -> i32 {
-    let Ok(mut out) = File::create(report).map(std::io::BufWriter::new) else {
-        return 2;
-    };
-    let mut rng = Rng::new(seed);
-    let mut i = 0u64;
-    loop {
-        match deadline {
-            Some(d) if Instant::now() >= d => break,
-            None if i >= u64::from(count) => break,
-            _ => {}
-        }
-        let op = rng.below(5);
-        let line = match operation(op, &mut rng, id) {
-            Ok(ids) => ids.iter().fold(String::new(), |mut s, (k, n)| {
-                let _ = writeln!(s, "{} {n}", k.name());
-                s
-            }),
-            Err(e) => format!("error operation {op}: {e}\n"),
-        };
-        if out.write_all(line.as_bytes()).is_err() {
-            return 2;
-        }
-        i += 1;
-    }
-    if out.flush().is_err() {
-        return 2;
-    }
-    0
-}
-
-/// The body of the loader process: load and unload the module until `deadline`, with the
-/// masks in turn; writes `loads unloads` to `report`.
-fn loader(module: &Path, seed: u64, deadline: Instant, report: &Path) -> i32 {
-    let mut rng = Rng::new(seed);
-    let (mut loads, mut unloads, mut errors) = (0u64, 0u64, String::new());
-    let mut i = rng.below(MASKS.len() as u64) as usize;
-    while Instant::now() < deadline {
-        let mask = MASKS[i % MASKS.len()];
-        i += 1;
-        match finit_module(module, &format!("types={mask:#x}")) {
-            Ok(()) => loads += 1,
-            Err(e) => {
-                let _ = writeln!(errors, "error insmod types={mask:#x}: {e}");
-            }
-        }
-        std::thread::sleep(Duration::from_millis(rng.below(40)));
-        match delete_module() {
-            Ok(()) => unloads += 1,
-            Err(e) => {
-                let _ = writeln!(errors, "error rmmod: {e}");
-            }
-        }
-        std::thread::sleep(Duration::from_millis(rng.below(20)));
-    }
-    let text = format!("{loads} {unloads}\n{errors}");
-    if std::fs::write(report, text).is_ok() {
-        0
-    } else {
-        2
-    }
-}
-
-/// Forks a process that runs `body` and exits with its status.
-fn fork_process(body: impl FnOnce() -> i32) -> Result<nix::unistd::Pid, StressError> {
-    // SAFETY: this process is single-threaded; the child runs `body` and exits without
-    // returning into the caller.
-    match unsafe { nix::unistd::fork() } {
-        Ok(nix::unistd::ForkResult::Child) => {
-            let status = body();
-            // SAFETY: _exit ends the child without running the parent's destructors twice.
-            unsafe { libc::_exit(status) }
-        }
-        Ok(nix::unistd::ForkResult::Parent { child }) => Ok(child),
-        Err(e) => Err(StressError::Io {
-            what: "fork".into(),
-            source: e.into(),
-        }),
-    }
-}
-
-fn reap(pid: nix::unistd::Pid) -> bool {
-    matches!(
-        nix::sys::wait::waitpid(pid, None),
-        Ok(nix::sys::wait::WaitStatus::Exited(_, 0))
-    )
-}
-
-/// What a worker reports: the namespaces it created and its errors.
-type Report = (Vec<(NsKind, u64)>, Vec<String>);
-
-/// Reads a worker's report.
-fn read_report(path: &Path) -> Result<Report, StressError> {
-    let f = File::open(path).map_err(io(format!("open {}", path.display())))?;
-    let (mut ids, mut errors) = (Vec::new(), Vec::new());
-    for (n, line) in BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io(format!("read {}", path.display())))?;
-        if let Some(e) = line.strip_prefix("error ") {
-            errors.push(e.to_string());
-            continue;
-        }
-        let parsed = line.split_once(' ').and_then(|(k, id)| {
-            let kind = NsKind::ALL.iter().find(|x| x.name() == k)?;
-            Some((*kind, id.parse::<u64>().ok()?))
-        });
-        match parsed {
-            Some(p) => ids.push(p),
-            None => errors.push(format!("{}:{}: bad line {line:?}", path.display(), n + 1)),
-        }
-    }
-    Ok((ids, errors))
-}
-
-// ---- the reader -------------------------------------------------------------------------
-
-struct Reader {
-    sock: AuditSocket,
-}
-
-impl Reader {
-    /// Records that arrived within `wait`, counted in `totals`.  `ENOBUFS` on the socket means that a delivery
-    /// failed because the buffer was full: kauditd queues the record for another try (and
-    /// counts it as lost if that queue overflows), so it is counted and reading goes on.
-    fn recv(
-        &mut self,
-        wait: Duration,
-        totals: &mut Totals,
-    ) -> Result<Vec<(u16, String)>, StressError> {
-        let got = match self.sock.recv_records(wait) {
-            Err(AuditError::Overrun) => {
-                totals.overruns += 1;
-                Vec::new()
-            }
-            other => other?,
-        };
-        totals.overruns += self.sock.take_overruns();
-        totals.records += got.len() as u64;
-        totals.ns_records += got.iter().filter(|(ty, _)| is_ns_type(*ty)).count() as u64;
-        Ok(got)
-    }
-
-    /// Receives records for `d`, filing them with `f`.
-    fn read_for(
-        &mut self,
-        d: Duration,
-        totals: &mut Totals,
-        mut f: impl FnMut(u16, &str),
-    ) -> Result<(), StressError> {
-        let end = Instant::now() + d;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(());
-            }
-            for (ty, text) in self.recv(left.min(Duration::from_millis(100)), totals)? {
-                f(ty, &text);
-            }
-        }
-    }
-
-    /// Stops reading for `d` with a small socket buffer, so that audit's backlog overflows.
-    fn stall(&mut self, d: Duration) -> Result<(), StressError> {
-        self.sock.set_receive_buffer(STALL_RCVBUF)?;
-        std::thread::sleep(d);
-        self.sock.set_receive_buffer(READ_RCVBUF)?;
-        Ok(())
-    }
-
-    /// A request, tried again if its answer was lost (an ack is dropped when the socket
-    /// buffer is full); `done` tells an error that means an earlier try succeeded.
-    fn retry(
-        &mut self,
-        mut req: impl FnMut(&mut AuditSocket) -> Result<(), AuditError>,
-        done: impl Fn(&AuditError) -> bool,
-    ) -> Result<(), StressError> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match req(&mut self.sock) {
-                Ok(()) => return Ok(()),
-                Err(e) if done(&e) && tries > 1 => return Ok(()),
-                Err(AuditError::Timeout { .. }) if tries < 3 => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// Reads until every record audit holds has arrived.  Records that kauditd could not
-    /// deliver wait in its retry and hold queues until a new record wakes it, so each quiet
-    /// spell is followed by a user message, until one brings nothing else.
-    fn drain(
-        &mut self,
-        totals: &mut Totals,
-        mut f: impl FnMut(u16, &str),
-    ) -> Result<(), StressError> {
-        for _ in 0..20 {
-            self.read_until_quiet(Duration::from_secs(120), totals, &mut f)?;
-            self.retry(
-                |s| s.send_user_message(NUDGE, "nsaudit stress: flush"),
-                |_| false,
-            )?;
-            let mut more = 0u64;
-            self.read_until_quiet(Duration::from_secs(120), totals, |t, s| {
-                if t != NUDGE {
-                    more += 1;
-                }
-                f(t, s)
-            })?;
-            if more == 0 {
-                return Ok(());
-            }
-        }
-        Ok(())
-    }
-
-    /// Receives records until none came for [`QUIET`] (at most `max`).
-    fn read_until_quiet(
-        &mut self,
-        max: Duration,
-        totals: &mut Totals,
-        mut f: impl FnMut(u16, &str),
-    ) -> Result<(), StressError> {
-        let end = Instant::now() + max;
-        let mut last = Instant::now();
-        while Instant::now() < end && last.elapsed() < QUIET {
-            let recs = self.recv(Duration::from_millis(200), totals)?;
-            if !recs.is_empty() {
-                last = Instant::now();
-            }
-            for (ty, text) in recs {
-                f(ty, &text);
-            }
-        }
-        Ok(())
-    }
-}
-
-fn errno_is(e: &AuditError, errno: i32) -> bool {
-    matches!(e, AuditError::Refused { source, .. } if source.raw_os_error() == Some(errno))
-}
-
-fn lost(sock: &mut AuditSocket) -> Result<u64, StressError> {
-    Ok(u64::from(sock.status()?.lost))
+/// Reads until every record audit holds has arrived.
+fn drain(d: &mut Daemon, f: impl FnMut(u16, &str)) -> Result<(), StressError> {
+    Ok(d.drain(QUIET, DRAIN_MAX, f)?)
 }
 
 // ---- the phases -------------------------------------------------------------------------
@@ -687,9 +361,9 @@ fn lost(sock: &mut AuditSocket) -> Result<u64, StressError> {
 fn churn_phase(
     opts: &StressOptions,
     round: u32,
-    reader: &mut Reader,
+    d: &mut Daemon,
     totals: &mut Totals,
-) -> Result<(), StressError> {
+) -> Result<ChurnFlood, StressError> {
     let tmp = std::env::temp_dir();
     let deadline = Instant::now() + opts.churn;
     let mut pids = Vec::new();
@@ -702,26 +376,100 @@ fn churn_phase(
     let lreport = tmp.join("nsaudit-stress-loader");
     let module = opts.module.clone();
     let lpid = fork_process(|| loader(&module, u64::from(round), deadline, &lreport))?;
+    let flooders = match opts.flooders {
+        0 => None,
+        n => Some(Flooders::spawn(
+            n,
+            &NsKind::ALL,
+            Instant::now() + opts.churn / 2,
+        )?),
+    };
+    let mut ledger = FloodLedger::default();
 
     // The reader's part: read, stall until the backlog overflows, read, turn audit off and on.
     let slice = opts.churn / 8;
     let off = |s: &mut AuditSocket| s.set_enabled(0);
     let on = |s: &mut AuditSocket| s.set_enabled(1);
-    reader.read_for(slice * 2, totals, |_, _| {})?;
-    reader.stall(slice * 2)?;
-    reader.read_for(slice, totals, |_, _| {})?;
-    reader.retry(off, |_| false)?;
-    reader.read_for(slice, totals, |_, _| {})?;
-    reader.retry(on, |_| false)?;
-    reader.read_for(slice, totals, |_, _| {})?;
-    reader.retry(off, |_| false)?;
-    reader.retry(on, |_| false)?;
-    reader.read_for(
+    d.read_for(slice * 2, |t, s| ledger.add(t, s))?;
+    d.stall(slice * 2)?;
+    d.read_for(slice, |t, s| ledger.add(t, s))?;
+    d.retry(off, |_| false)?;
+    d.read_for(slice, |t, s| ledger.add(t, s))?;
+    d.retry(on, |_| false)?;
+    d.read_for(slice, |t, s| ledger.add(t, s))?;
+    d.retry(off, |_| false)?;
+    d.retry(on, |_| false)?;
+    d.read_for(
         deadline.saturating_duration_since(Instant::now()),
-        totals,
-        |_, _| {},
+        |t, s| ledger.add(t, s),
     )?;
+    let created = match flooders {
+        Some(f) => f.finish()?,
+        None => Created::default(),
+    };
+    totals.namespaces += created.total();
+    reap_churn(round, pids, lpid, &lreport, totals)?;
+    Ok(ChurnFlood { created, ledger })
+}
 
+/// The flood of a churn phase: what its workers created and the records of the phase.
+pub struct ChurnFlood {
+    pub created: Created,
+    pub ledger: FloodLedger,
+}
+
+/// What must hold of the records of a churn phase and its flood, while the module was loaded
+/// and unloaded and audit turned off and on: every namespace record follows the reference,
+/// none comes twice, and the flood has no more INIT records than namespaces.
+pub fn check_churn(created: &Created, t: &Tally) -> Vec<String> {
+    let mut bad = Vec::new();
+    if t.malformed > 0 {
+        bad.push(format!(
+            "{} namespace records break the reference, e.g. {}",
+            t.malformed,
+            t.first_malformed.as_deref().unwrap_or("?")
+        ));
+    }
+    if t.duplicates > 0 {
+        bad.push(format!("{} namespace records came twice", t.duplicates));
+    }
+    for k in NsKind::ALL {
+        let (i, c) = (t.init[k.index()], created.ns[k.index()]);
+        if i > c {
+            bad.push(format!(
+                "the flood created {c} {} namespaces but {i} have an INIT record",
+                k.name()
+            ));
+        }
+    }
+    bad
+}
+
+/// Prints what the flood of a churn phase created and received, and files what is wrong with
+/// the phase's records.
+fn account_churn(round: u32, churn: &ChurnFlood, totals: &mut Totals) {
+    let tally = churn.ledger.tally();
+    println!(
+        "stress: round {round} flood: {} namespaces by uid {}, {} INIT and {} DEL records \
+         while the module was loaded and unloaded",
+        churn.created.total(),
+        crate::flood::NOBODY,
+        tally.init.iter().sum::<u64>(),
+        tally.del.iter().sum::<u64>()
+    );
+    for msg in check_churn(&churn.created, &tally) {
+        totals.fail(format!("round {round} churn: {msg}"));
+    }
+}
+
+/// Reaps the churn workers and the loader and files their reports.
+fn reap_churn(
+    round: u32,
+    pids: Vec<(nix::unistd::Pid, PathBuf)>,
+    lpid: nix::unistd::Pid,
+    lreport: &Path,
+    totals: &mut Totals,
+) -> Result<(), StressError> {
     for (pid, report) in pids {
         let ok = reap(pid);
         let (ids, errors) = read_report(&report)?;
@@ -737,8 +485,8 @@ fn churn_phase(
         }
     }
     let ok = reap(lpid);
-    let text = std::fs::read_to_string(&lreport).map_err(io("read the loader's report"))?;
-    let _ = std::fs::remove_file(&lreport);
+    let text = std::fs::read_to_string(lreport).map_err(io("read the loader's report"))?;
+    let _ = std::fs::remove_file(lreport);
     let mut lines = text.lines();
     let counts: Vec<u64> = lines
         .next()
@@ -773,8 +521,9 @@ fn account_phase(
     opts: &StressOptions,
     round: u32,
     stall: bool,
-    reader: &mut Reader,
+    d: &mut Daemon,
     totals: &mut Totals,
+    mut churn: ChurnFlood,
 ) -> Result<(), StressError> {
     finit_module(&opts.module, "types=0x3f").map_err(io("insmod ns_audit.ko types=0x3f"))?;
     totals.loads += 1;
@@ -783,11 +532,13 @@ fn account_phase(
         .map(|&t| Rule::ExcludeMsgtype(t))
         .collect();
     for r in &rules {
-        reader.retry(|s| s.add_rule(r), |e| errno_is(e, libc::EEXIST))?;
+        d.add_rule(r)?;
     }
-    // Whatever the churn phase and the load left behind arrives before the account starts.
-    reader.drain(totals, |_, _| {})?;
-    let lost0 = lost(&mut reader.sock)?;
+    // Whatever the churn phase and the load left behind arrives before the account starts,
+    // and counts for the churn phase.
+    drain(d, |t, s| churn.ledger.add(t, s))?;
+    account_churn(round, &churn, totals);
+    let lost0 = d.lost()?;
 
     let tmp = std::env::temp_dir();
     let mut pids = Vec::new();
@@ -799,7 +550,7 @@ fn account_phase(
     }
     let mut ledger = Ledger::default();
     if stall {
-        reader.stall(Duration::from_secs(2))?;
+        d.stall(Duration::from_secs(2))?;
     }
     let mut expected = BTreeSet::new();
     for (pid, report) in pids {
@@ -810,8 +561,7 @@ fn account_phase(
             loop {
                 match nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
                     Ok(nix::sys::wait::WaitStatus::StillAlive) => {
-                        reader
-                            .read_for(Duration::from_millis(100), totals, |t, s| ledger.add(t, s))?
+                        d.read_for(Duration::from_millis(100), |t, s| ledger.add(t, s))?
                     }
                     Ok(nix::sys::wait::WaitStatus::Exited(_, 0)) => break true,
                     _ => break false,
@@ -837,8 +587,8 @@ fn account_phase(
             }
         }
     }
-    reader.drain(totals, |t, s| ledger.add(t, s))?;
-    let lost1 = lost(&mut reader.sock)?;
+    drain(d, |t, s| ledger.add(t, s))?;
+    let lost1 = d.lost()?;
     let lost = lost1.saturating_sub(lost0);
     totals.lost += lost;
     totals.accounted_rounds += 1;
@@ -854,7 +604,7 @@ fn account_phase(
         totals.fail(format!("round {round}: {msg}"));
     }
     for r in &rules {
-        reader.retry(|s| s.del_rule(r), |e| errno_is(e, libc::ENOENT))?;
+        d.del_rule(r)?;
     }
     delete_module().map_err(io("rmmod ns_audit"))?;
     totals.unloads += 1;
@@ -867,9 +617,11 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
     if module_loaded() {
         delete_module().map_err(io("rmmod ns_audit before starting"))?;
     }
-    let mut sock = AuditSocket::open()?;
-    sock.become_daemon(STRESS_BACKLOG)?;
-    let mut reader = Reader { sock };
+    let mut d = Daemon::start(DaemonConfig {
+        backlog: STRESS_BACKLOG,
+        failure: None,
+        delay: Duration::ZERO,
+    })?;
     let mut totals = Totals::default();
     let mut sysfs_seen = false;
     for round in 1..=opts.rounds {
@@ -885,8 +637,9 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
         }
         delete_module().map_err(io("rmmod ns_audit"))?;
         totals.unloads += 1;
-        churn_phase(opts, round, &mut reader, &mut totals)?;
-        account_phase(opts, round, round % 2 == 0, &mut reader, &mut totals)?;
+        let churn = churn_phase(opts, round, &mut d, &mut totals)?;
+        account_phase(opts, round, round % 2 == 0, &mut d, &mut totals, churn)?;
+        sync(&mut totals, &d);
         println!("stress: round {round} done: {}", totals.summary());
     }
     // Still responsive: one more namespace, its records, with the module loaded.
@@ -895,7 +648,8 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
     let c = nsops::spawn(&[NsKind::Net], Method::Unshare, None, Hold::ExitAtOnce)?;
     let id = c.info.ns.get(&NsKind::Net).map(|n| n.id);
     let mut ledger = Ledger::default();
-    reader.drain(&mut totals, |t, s| ledger.add(t, s))?;
+    drain(&mut d, |t, s| ledger.add(t, s))?;
+    sync(&mut totals, &d);
     match id.and_then(|id| ledger.seen.get(&(NsKind::Net, id))) {
         Some(&(1, 1)) => println!("stress: the guest still creates namespaces and logs them"),
         other => totals.fail(format!(
@@ -904,153 +658,13 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
     }
     delete_module().map_err(io("rmmod ns_audit"))?;
     totals.unloads += 1;
-    let _ = reader.sock.release_daemon();
+    d.restore()?;
     Ok(totals)
 }
 
+mod workers;
+
+use workers::{fork_process, loader, read_report, reap, worker};
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const INIT_NET: u16 = 1345;
-    const DEL_NET: u16 = 1351;
-
-    fn subject() -> &'static str {
-        "ppid=1 pid=2 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 \
-         tty=(none) ses=4294967295 comm=\"w\" exe=\"/bin/nsaudit\""
-    }
-
-    fn init(id: u64) -> String {
-        format!(
-            "audit(1.000:{id}): op=create {} dev=00:04 old_netns=4026531840 old_netns_id=1 \
-             netns=4026532000 netns_id={id} res=1",
-            subject()
-        )
-    }
-
-    fn del(id: u64) -> String {
-        format!(
-            "audit(1.000:{id}): op=remove {} dev=00:04 netns=4026532000 netns_id={id} res=1",
-            subject()
-        )
-    }
-
-    fn expected(ids: &[u64]) -> BTreeSet<(NsKind, u64)> {
-        ids.iter().map(|&i| (NsKind::Net, i)).collect()
-    }
-
-    #[test]
-    fn complete_records_pass() {
-        let mut l = Ledger::default();
-        for id in [10, 11] {
-            l.add(INIT_NET, &init(id));
-            l.add(DEL_NET, &del(id));
-        }
-        assert!(l.malformed.is_empty(), "{:?}", l.malformed);
-        assert_eq!(account(&expected(&[10, 11]), &l, 0), Vec::<String>::new());
-    }
-
-    #[test]
-    fn silent_loss_fails() {
-        let mut l = Ledger::default();
-        l.add(INIT_NET, &init(10));
-        let bad = account(&expected(&[10]), &l, 0);
-        assert_eq!(bad.len(), 1);
-        assert!(bad[0].contains("none lost"), "{bad:?}");
-    }
-
-    #[test]
-    fn counted_loss_passes_and_miscounted_loss_fails() {
-        let mut l = Ledger::default();
-        l.add(INIT_NET, &init(10));
-        assert!(account(&expected(&[10]), &l, 1).is_empty());
-        let more = account(&expected(&[10]), &l, 3);
-        assert!(more.iter().any(|m| m.contains("counted 3")), "{more:?}");
-        let fewer = account(&expected(&[10, 11]), &l, 1);
-        assert!(fewer.iter().any(|m| m.contains("only 1 lost")), "{fewer:?}");
-    }
-
-    #[test]
-    fn duplicates_and_strangers_fail() {
-        let mut l = Ledger::default();
-        l.add(INIT_NET, &init(10));
-        l.add(INIT_NET, &init(10));
-        l.add(DEL_NET, &del(10));
-        l.add(INIT_NET, &init(99));
-        let bad = account(&expected(&[10]), &l, 0);
-        assert!(bad.iter().any(|m| m.contains("duplicated")), "{bad:?}");
-        assert!(
-            bad.iter().any(|m| m.contains("no worker created")),
-            "{bad:?}"
-        );
-    }
-
-    #[test]
-    fn late_dels_of_other_namespaces_are_stragglers() {
-        let mut l = Ledger::default();
-        l.add(DEL_NET, &del(5));
-        l.add(INIT_NET, &init(10));
-        l.add(DEL_NET, &del(10));
-        assert!(account(&expected(&[10]), &l, 0).is_empty());
-        // With a straggler, a loss that is not all ours is not an error.
-        let mut l2 = l.clone();
-        l2.seen.remove(&(NsKind::Net, 10));
-        l2.add(INIT_NET, &init(10));
-        assert!(account(&expected(&[10]), &l2, 2).is_empty());
-    }
-
-    #[test]
-    fn malformed_and_other_records_are_kept_apart() {
-        let mut l = Ledger::default();
-        l.add(INIT_NET, "audit(1.000:1): op=create netns=1");
-        l.add(1300, "audit(1.000:1): arch=c000003e syscall=272");
-        assert_eq!(l.malformed.len(), 1);
-        assert_eq!(l.others.get(&1300), Some(&1));
-        assert!(account(&BTreeSet::new(), &l, 0)
-            .iter()
-            .any(|m| m.contains("malformed")));
-    }
-
-    #[test]
-    fn options_are_checked() {
-        let ok = StressOptions {
-            module: "/m.ko".into(),
-            rounds: 1,
-            workers: 2,
-            churn: Duration::from_secs(1),
-            batch: 3,
-        };
-        assert!(ok.check().is_ok());
-        for bad in [
-            StressOptions {
-                rounds: 0,
-                ..ok.clone()
-            },
-            StressOptions {
-                workers: 0,
-                ..ok.clone()
-            },
-            StressOptions {
-                batch: 0,
-                ..ok.clone()
-            },
-            StressOptions {
-                churn: Duration::ZERO,
-                ..ok.clone()
-            },
-        ] {
-            assert!(matches!(bad.check(), Err(StressError::Usage(_))));
-        }
-    }
-
-    #[test]
-    fn subsets_and_rng() {
-        assert_eq!(kinds_of(0x3f), NsKind::ALL.to_vec());
-        assert_eq!(kinds_of(0x20), vec![NsKind::Net]);
-        let mut a = Rng::new(7);
-        let mut b = Rng::new(7);
-        let xs: Vec<u64> = (0..10).map(|_| a.below(5)).collect();
-        assert_eq!(xs, (0..10).map(|_| b.below(5)).collect::<Vec<_>>());
-        assert!(xs.iter().all(|&x| x < 5));
-    }
-}
+mod tests;

@@ -10,8 +10,9 @@
 //! does this job there).
 
 use crate::audit::{AuditError, AuditSocket, Rule, AUDIT_ARCH_X86_64};
+use crate::guest::module_loaded;
 use crate::record::format_log_line;
-use crate::validate::{module_loaded, BACKLOG_LIMIT};
+use crate::validate::BACKLOG_LIMIT;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;

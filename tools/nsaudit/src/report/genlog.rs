@@ -8,7 +8,8 @@
 //! `clone` with `CLONE_NEW*` flags; the tasks inside fork, exec, open files, exit, and now and
 //! then create a nested container with `unshare`.  Namespaces get ids from one counter and
 //! inode numbers from a pool, so inodes are reused as in the kernel.  Mount, UTS and IPC
-//! namespaces are removed by the last task leaving, the others later by the kernel.
+//! namespaces are removed by the last task leaving, the others later by kernel workers.  Every
+//! namespace record carries its subject, the same as its event's `SYSCALL` record.
 //!
 //! It only produces what [`super`]'s heuristic is documented to follow, so the report must
 //! find exactly the [`GenTruth`] the simulation counted.
@@ -68,8 +69,9 @@ const RUNTIME_PID: u32 = 100;
 const DAEMONS: u32 = 20;
 const SUBJECT_TAIL: &str = "auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 \
 tty=(none) ses=3";
-const KERNEL: &str = "ppid=0 pid=0 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 \
-sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kernel\" exe=(null)";
+/// The pids of the kernel workers that remove user, PID and network namespaces: below the
+/// tasks' pids, children of `kthreadd` (pid 2).
+const KWORKERS: [u32; 4] = [31, 32, 47, 58];
 
 #[derive(Debug, Clone)]
 struct Ctr {
@@ -163,7 +165,13 @@ impl<W: Write> Gen<W> {
             }
         });
         for (_, kind, inum, id) in due {
-            self.del(kind, inum, id, KERNEL)?;
+            let i = self.below(KWORKERS.len() as u64) as usize;
+            let subject = format!(
+                "ppid=2 pid={} auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 \
+fsgid=0 tty=(none) ses=4294967295 comm=\"kworker/u8:{i}\" exe=(null)",
+                KWORKERS[i]
+            );
+            self.del(kind, inum, id, &subject)?;
         }
         Ok(())
     }
@@ -263,15 +271,20 @@ ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_froo
         (inum, self.next_id)
     }
 
-    /// An INIT record of a syscall event: the event's SYSCALL record names the subject.
-    fn init_rec(kind: NsKind, old: (u64, u64), new: (u64, u64)) -> Rec {
+    /// An INIT record of a syscall event of task `(pid, ppid, comm)`, whose `SYSCALL` record
+    /// names the same subject.
+    fn init_rec(task: (u32, u32, &str), kind: NsKind, old: (u64, u64), new: (u64, u64)) -> Rec {
         let t = kind.name();
         (
             format!("UNKNOWN[{}]", kind.init_type()),
             format!(
-                "op=create dev=00:04 old_{t}ns={} old_{t}ns_id={} {t}ns={} {t}ns_id={} \
+                "op=create {} dev=00:04 old_{t}ns={} old_{t}ns_id={} {t}ns={} {t}ns_id={} \
 res=1",
-                old.0, old.1, new.0, new.1
+                Self::subject(task.0, task.1, task.2),
+                old.0,
+                old.1,
+                new.0,
+                new.1
             ),
         )
     }
@@ -284,8 +297,9 @@ res=1",
             recs.push((
                 format!("UNKNOWN[{}]", k.init_type()),
                 format!(
-                    "op=existing dev=00:04 old_{t}ns=(none) old_{t}ns_id=(none) {t}ns={inum} \
-{t}ns_id={id} res=1"
+                    "op=existing {} dev=00:04 old_{t}ns=(none) old_{t}ns_id=(none) \
+{t}ns={inum} {t}ns_id={id} res=1",
+                    Self::subject(90, 1, "insmod")
                 ),
             ));
             self.truth.existing[k.index()] += 1;
@@ -331,7 +345,12 @@ res=1",
         });
         for &k in kinds {
             let new = self.new_ns(k);
-            recs.push(Self::init_rec(k, self.host[k.index()], new));
+            recs.push(Self::init_rec(
+                (r, RUNTIME_PID, "runc"),
+                k,
+                self.host[k.index()],
+                new,
+            ));
             ns.push((k, new.0, new.1));
         }
         recs.push(Self::proctitle("runc"));
@@ -451,7 +470,7 @@ res=1",
         for &k in kinds {
             let old = self.ns_of(Some(ci), k);
             let new = self.new_ns(k);
-            recs.push(Self::init_rec(k, old, new));
+            recs.push(Self::init_rec((pid, ppid, "unshare"), k, old, new));
             ns.push((k, new.0, new.1));
         }
         recs.push(Self::proctitle("unshare"));
