@@ -119,15 +119,27 @@ impl Notifier for Logger {
 /// How many namespaces the load snapshot copies while it holds the namespace tree lock.
 const SNAPSHOT_BATCH: usize = 64;
 
+/// What the load snapshot did.
+#[derive(Default)]
+struct Snapshot {
+    /// Namespaces reported.
+    reported: usize,
+    /// Batches, each one hold of the namespace tree lock.
+    batches: usize,
+    /// Time the lock was held, all batches together, as the monotonic clock measures it.  Summed
+    /// over the batches, this stays right on average even where the clock only moves once a tick.
+    locked_ns: i64,
+}
+
 /// Writes an `op=existing` record for every namespace alive now, from process context.
 ///
 /// The namespace tree is walked in batches: each batch copies the identities of up to
 /// [`SNAPSHOT_BATCH`] namespaces under the tree lock, and its records are written after the
-/// lock is dropped, where they may wait for room in the audit backlog.  Returns how many
-/// namespaces were reported and the longest time, in microseconds, one batch held the lock.
-fn snapshot(logger: &Logger) -> Result<(usize, i64)> {
+/// lock is dropped, where they may wait for room in the audit backlog.
+fn snapshot(logger: &Logger) -> Result<Snapshot> {
     let mut batch = KVec::with_capacity(SNAPSHOT_BATCH, GFP_KERNEL)?;
-    let (mut from, mut total, mut longest) = (0u64, 0usize, 0i64);
+    let mut from = 0u64;
+    let mut stats = Snapshot::default();
     loop {
         batch.clear();
         let start = Instant::<Monotonic>::now();
@@ -152,16 +164,17 @@ fn snapshot(logger: &Logger) -> Result<(usize, i64)> {
                 ControlFlow::Continue(())
             }
         });
-        longest = longest.max(start.elapsed().as_micros_ceil());
+        stats.batches += 1;
+        stats.locked_ns += start.elapsed().as_nanos();
         for fields in batch.iter() {
             // The caller is in process context: the record may wait for the backlog.
             if let Some(mut rec) = Record::start(GFP_KERNEL, fields.kind.init_record()) {
                 write_fields(&mut rec, fields);
             }
         }
-        total += batch.len();
+        stats.reported += batch.len();
         if batch.len() < SNAPSHOT_BATCH {
-            return Ok((total, longest));
+            return Ok(stats);
         }
     }
 }
@@ -195,13 +208,14 @@ impl kernel::InPlaceModule for NsAudit {
         // Register first, then report what already exists, so that no namespace created in
         // between goes unreported.
         init.pin_chain(|this| {
-            let (count, longest) = snapshot(this.reg.notifier())?;
+            let stats = snapshot(this.reg.notifier())?;
             pr_info!(
-                "logging namespace types 0x{:x}; {} existing namespaces reported, \
-                 tree lock held for at most {} us at a time\n",
+                "logging namespace types 0x{:x}; {} existing namespaces reported; \
+                 tree lock held {} times, {} us in all\n",
                 module_parameters::types.value(),
-                count,
-                longest
+                stats.reported,
+                stats.batches,
+                stats.locked_ns / 1000
             );
             Ok(())
         })
