@@ -5,7 +5,7 @@
 use super::*;
 
 impl Reporter {
-    pub(super) fn ns_ref(&self, key: NsKey) -> NsRef {
+    fn ns_ref(&self, key: NsKey) -> NsRef {
         NsRef {
             kind: key.0.name(),
             inode: self.namespaces.get(&key).map_or(0, |n| n.inum),
@@ -16,6 +16,21 @@ impl Reporter {
     /// Ends the input: processes the events still open and builds the report.
     pub fn finish(mut self) -> Report {
         self.flush(true);
+        self.warn_unmatched_events();
+        let containers = self.container_tree();
+        let namespaces = self.namespace_tree();
+        let selection = self.opts.selecting().then(|| self.selection());
+        Report {
+            summary: self.summary,
+            containers,
+            namespaces,
+            selection,
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    /// A warning for each `--event` that matched no creating event.
+    fn warn_unmatched_events(&mut self) {
         for (i, sel) in self.opts.events.clone().iter().enumerate() {
             if !self.event_hits[i] {
                 let what = match sel {
@@ -31,27 +46,40 @@ impl Reporter {
                 });
             }
         }
-        let selecting = self.opts.selecting();
-        // Containers: a tree by first parent, in order of creation.
-        let n = self.containers.len();
-        let shown = |c: &Container| !selecting || c.interesting;
-        let mut children: Vec<Vec<Cid>> = vec![Vec::new(); n];
+    }
+
+    /// Whether the report shows container `c`: all of them, or those a selection wants.
+    fn container_shown(&self, c: &Container) -> bool {
+        !self.opts.selecting() || c.interesting
+    }
+
+    /// The containers shown, as a tree by first parent in order of creation: the roots and
+    /// the children of each.
+    fn container_children(&self) -> (Vec<Cid>, Vec<Vec<Cid>>) {
+        let mut children: Vec<Vec<Cid>> = vec![Vec::new(); self.containers.len()];
         let mut roots = Vec::new();
         for (i, c) in self.containers.iter().enumerate() {
             let Some(c) = c else { continue };
-            if !shown(c) {
+            if !self.container_shown(c) {
                 continue;
             }
-            let parent = c
-                .parents
-                .first()
-                .copied()
-                .filter(|&p| self.containers[p].as_ref().is_some_and(&shown));
+            let parent = c.parents.first().copied().filter(|&p| {
+                self.containers[p]
+                    .as_ref()
+                    .is_some_and(|pc| self.container_shown(pc))
+            });
             match parent {
                 Some(p) if p < i => children[p].push(i),
                 _ => roots.push(i),
             }
         }
+        (roots, children)
+    }
+
+    /// The containers, depth first, each with the events inside it and its nested ones.
+    fn container_tree(&self) -> Vec<ContainerOut> {
+        let n = self.containers.len();
+        let (roots, children) = self.container_children();
         let mut totals = vec![0u64; n];
         for i in (0..n).rev() {
             if let Some(c) = &self.containers[i] {
@@ -95,21 +123,28 @@ impl Reporter {
                 stack.push((ch, depth + 1));
             }
         }
-        // Namespaces: lineage trees, by type, then id.
-        let ns_shown = |ns: &Namespace| {
-            !selecting
-                || ns.selected
-                || matches!(ns.origin, Origin::Container(c)
-                    if self.containers[c].as_ref().is_some_and(|ct| ct.interesting))
-        };
+        containers
+    }
+
+    /// Whether the report shows a namespace: all of them, or those selected and those of the
+    /// containers a selection wants.
+    fn ns_shown(&self, ns: &Namespace) -> bool {
+        !self.opts.selecting()
+            || ns.selected
+            || matches!(ns.origin, Origin::Container(c)
+                if self.containers[c].as_ref().is_some_and(|ct| ct.interesting))
+    }
+
+    /// The namespaces as lineage trees, by type, then id.
+    fn namespace_tree(&self) -> Vec<NamespaceOut> {
         let mut ns_roots: Vec<NsKey> = self
             .namespaces
             .iter()
-            .filter(|(_, ns)| ns_shown(ns))
+            .filter(|(_, ns)| self.ns_shown(ns))
             .filter(|(_, ns)| {
                 ns.parent
                     .and_then(|p| self.namespaces.get(&p))
-                    .is_none_or(|p| !ns_shown(p))
+                    .is_none_or(|p| !self.ns_shown(p))
             })
             .map(|(k, _)| *k)
             .collect();
@@ -137,37 +172,33 @@ impl Reporter {
                 .children
                 .iter()
                 .copied()
-                .filter(|c| self.namespaces.get(c).is_some_and(ns_shown))
+                .filter(|c| self.namespaces.get(c).is_some_and(|n| self.ns_shown(n)))
                 .collect();
             ch.sort();
             for c in ch.into_iter().rev() {
                 stack.push((c, depth + 1));
             }
         }
-        let selection = selecting.then(|| {
-            let mut roots = self.selected_roots.clone();
-            roots.sort();
-            SelectionOut {
-                namespaces: roots.iter().map(|&k| self.ns_ref(k)).collect(),
-                containers: self
-                    .containers
-                    .iter()
-                    .flatten()
-                    .filter(|c| {
-                        self.opts.events.iter().any(|e| e.matches(&c.stamp))
-                            || c.members.iter().any(|m| self.selected_roots.contains(m))
-                    })
-                    .map(|c| c.stamp)
-                    .collect(),
-                events: std::mem::take(&mut self.events),
-            }
-        });
-        Report {
-            summary: self.summary,
-            containers,
-            namespaces,
-            selection,
-            diagnostics: self.diagnostics,
+        namespaces
+    }
+
+    /// What `--ns` and `--event` matched, and the events listed for them.
+    fn selection(&mut self) -> SelectionOut {
+        let mut roots = self.selected_roots.clone();
+        roots.sort();
+        SelectionOut {
+            namespaces: roots.iter().map(|&k| self.ns_ref(k)).collect(),
+            containers: self
+                .containers
+                .iter()
+                .flatten()
+                .filter(|c| {
+                    self.opts.events.iter().any(|e| e.matches(&c.stamp))
+                        || c.members.iter().any(|m| self.selected_roots.contains(m))
+                })
+                .map(|c| c.stamp)
+                .collect(),
+            events: std::mem::take(&mut self.events),
         }
     }
 }

@@ -65,6 +65,14 @@ impl Report {
     /// The report as text: the counts, the containers as a tree, the lineage of the
     /// namespaces, and the events of a selection.
     pub fn write_text<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        self.write_counts(w)?;
+        self.write_containers(w)?;
+        self.write_lineage(w)?;
+        self.write_selected_events(w)
+    }
+
+    /// The counts of the log and what a selection matched.
+    fn write_counts<W: Write>(&self, w: &mut W) -> io::Result<()> {
         let s = &self.summary;
         writeln!(
             w,
@@ -123,6 +131,11 @@ impl Report {
                 }
             )?;
         }
+        Ok(())
+    }
+
+    /// The containers as a tree.
+    fn write_containers<W: Write>(&self, w: &mut W) -> io::Result<()> {
         writeln!(w)?;
         writeln!(w, "containers (namespaces created by one event):")?;
         if self.containers.is_empty() {
@@ -158,6 +171,11 @@ impl Report {
                 c.events_inside, c.events_with_nested, c.tasks_seen
             )?;
         }
+        Ok(())
+    }
+
+    /// The lineage of the namespaces.
+    fn write_lineage<W: Write>(&self, w: &mut W) -> io::Result<()> {
         writeln!(w)?;
         writeln!(w, "lineage (old_<t>ns_id -> <t>ns_id):")?;
         for n in &self.namespaces {
@@ -172,6 +190,11 @@ impl Report {
                 .map_or(String::new(), |r| format!(", removed {r}"));
             writeln!(w, "{pad}{}  {origin}{removed}", n.ns)?;
         }
+        Ok(())
+    }
+
+    /// The events of a selection, one a line.
+    fn write_selected_events<W: Write>(&self, w: &mut W) -> io::Result<()> {
         if let Some(sel) = &self.selection {
             writeln!(w)?;
             writeln!(w, "events in the selection ({}):", sel.events.len())?;
