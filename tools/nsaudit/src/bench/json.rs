@@ -1,183 +1,243 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! bench.json, written by hand.
+//! bench.json: the report as serde types, with the field names and nesting that the committed
+//! `Documentation/bench/*/bench.json` files have and that `scripts/bench` reads.
 
 use super::*;
-use std::fmt::Write as _;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 
-/// A JSON string literal.
-pub fn json_str(v: &str) -> String {
-    let mut s = String::with_capacity(v.len() + 2);
-    s.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
-            }
-            c => s.push(c),
+/// A measured number: rounded to six decimals, written without a fraction when it is whole,
+/// `null` when JSON cannot hold it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Num(pub(super) f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if !self.0.is_finite() {
+            return s.serialize_none();
         }
-    }
-    s.push('"');
-    s
-}
-
-/// A JSON number; `null` for values JSON cannot hold.
-pub fn json_num(v: f64) -> String {
-    if v.is_finite() {
-        let s = format!("{v:.6}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s.is_empty() || s == "-" {
-            "0".into()
+        let r = (self.0 * 1e6).round() / 1e6;
+        // Whole numbers below 2^53 are exact as integers.
+        if r.fract() == 0.0 && r.abs() < 9.0e15 {
+            s.serialize_i64(r as i64)
         } else {
-            s.into()
+            s.serialize_f64(r)
         }
-    } else {
-        "null".into()
     }
 }
 
-pub(super) fn json_nums(xs: &[f64]) -> String {
-    let v: Vec<String> = xs.iter().map(|x| json_num(*x)).collect();
-    format!("[{}]", v.join(", "))
+fn nums(xs: &[f64]) -> Vec<Num> {
+    xs.iter().copied().map(Num).collect()
 }
 
-pub(super) fn json_spread(s: Option<Spread>) -> String {
-    match s {
-        Some(s) => format!(
-            "{{\"median\": {}, \"min\": {}, \"max\": {}, \"q1\": {}, \"q3\": {}, \"n\": {}}}",
-            json_num(s.median),
-            json_num(s.min),
-            json_num(s.max),
-            json_num(s.q1),
-            json_num(s.q3),
-            s.n
-        ),
-        None => "null".into(),
-    }
-}
+/// A JSON object whose keys keep their order (serde_json's own map sorts them).
+#[derive(Debug)]
+struct Ordered<K, V>(Vec<(K, V)>);
 
-pub(super) fn json_bool(b: Option<bool>) -> &'static str {
-    match b {
-        Some(true) => "true",
-        Some(false) => "false",
-        None => "null",
-    }
-}
-
-/// The JSON report (hand-written: the tool has no serializer among its dependencies).
-pub fn render_json(r: &Report) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "{{");
-    let _ = writeln!(s, "  \"kernel\": {},", json_str(&r.kernel));
-    let _ = writeln!(s, "  \"cpus\": {},", r.cpus);
-    let _ = writeln!(s, "  \"rounds\": {},", r.rounds);
-    let _ = writeln!(s, "  \"block_ms\": {},", r.block_ms);
-    let _ = writeln!(s, "  \"quick\": {},", r.quick);
-    let _ = writeln!(
-        s,
-        "  \"clock\": {},",
-        json_str(if r.icount { "instructions" } else { "wall" })
-    );
-    let _ = writeln!(s, "  \"seconds\": {},", json_num(r.seconds));
-    let confs: Vec<String> = Config::ALL
-        .iter()
-        .map(|c| {
-            format!(
-                "{{\"name\": {}, \"describe\": {}}}",
-                json_str(c.name()),
-                json_str(c.describe())
-            )
-        })
-        .collect();
-    let _ = writeln!(s, "  \"configs\": [{}],", confs.join(", "));
-    let _ = writeln!(
-        s,
-        "  \"targets\": {{\"module\": {}, \"module-audit-off\": {}}},",
-        json_num(TARGET_MODULE),
-        json_num(TARGET_AUDIT_OFF)
-    );
-    let _ = writeln!(s, "  \"types\": [");
-    for (i, t) in r.types.iter().enumerate() {
-        let _ = writeln!(s, "    {{");
-        let _ = writeln!(s, "      \"type\": {},", json_str(t.kind.name()));
-        let _ = writeln!(s, "      \"cycles_per_block\": {},", t.cycles);
-        let _ = writeln!(s, "      \"configs\": {{");
-        for (j, c) in Config::ALL.iter().enumerate() {
-            let k = c.index();
-            let _ = writeln!(
-                s,
-                "        {}: {{\"cycles_per_s\": {}, \"rate\": {}, \"ratio\": {}, \
-                 \"ns_records_per_cycle\": {}, \"records_per_cycle\": {}}}{}",
-                json_str(c.name()),
-                json_nums(&t.rates[k]),
-                json_spread(t.rate(*c)),
-                json_spread(t.ratio(*c)),
-                json_num(t.ns_records[k]),
-                json_num(t.records[k]),
-                if j + 1 < Config::ALL.len() { "," } else { "" }
-            );
+impl<K: Serialize, V: Serialize> Serialize for Ordered<K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
         }
-        let _ = writeln!(s, "      }},");
-        let _ = writeln!(
-            s,
-            "      \"module_audit_off_to_audit_off\": {},",
-            json_spread(t.ratio_to(Config::ModuleAuditOff, Config::AuditOff))
-        );
-        let tg: Vec<String> = targets(t)
+        m.end()
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SpreadJson {
+    median: Num,
+    min: Num,
+    max: Num,
+    q1: Num,
+    q3: Num,
+    n: usize,
+}
+
+fn spread_json(s: Option<Spread>) -> Option<SpreadJson> {
+    s.map(|s| SpreadJson {
+        median: Num(s.median),
+        min: Num(s.min),
+        max: Num(s.max),
+        q1: Num(s.q1),
+        q3: Num(s.q3),
+        n: s.n,
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct ConfigJson {
+    name: &'static str,
+    describe: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct TargetsJson {
+    module: Num,
+    #[serde(rename = "module-audit-off")]
+    module_audit_off: Num,
+}
+
+/// The blocks of one type in one configuration.
+#[derive(Debug, Serialize)]
+struct BlocksJson {
+    cycles_per_s: Vec<Num>,
+    rate: Option<SpreadJson>,
+    ratio: Option<SpreadJson>,
+    ns_records_per_cycle: Num,
+    records_per_cycle: Num,
+}
+
+#[derive(Debug, Serialize)]
+struct TypeJson {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    cycles_per_block: u64,
+    configs: Ordered<&'static str, BlocksJson>,
+    module_audit_off_to_audit_off: Option<SpreadJson>,
+    targets_met: Ordered<String, Option<bool>>,
+}
+
+impl TypeJson {
+    fn new(t: &TypeResult) -> Self {
+        let configs = Config::ALL
             .iter()
-            .map(|(what, ok)| format!("{}: {}", json_str(what), json_bool(*ok)))
+            .map(|&c| {
+                let k = c.index();
+                let blocks = BlocksJson {
+                    cycles_per_s: nums(&t.rates[k]),
+                    rate: spread_json(t.rate(c)),
+                    ratio: spread_json(t.ratio(c)),
+                    ns_records_per_cycle: Num(t.ns_records[k]),
+                    records_per_cycle: Num(t.records[k]),
+                };
+                (c.name(), blocks)
+            })
             .collect();
-        let _ = writeln!(s, "      \"targets_met\": {{{}}}", tg.join(", "));
-        let _ = writeln!(s, "    }}{}", if i + 1 < r.types.len() { "," } else { "" });
+        TypeJson {
+            kind: t.kind.name(),
+            cycles_per_block: t.cycles,
+            configs: Ordered(configs),
+            module_audit_off_to_audit_off: spread_json(
+                t.ratio_to(Config::ModuleAuditOff, Config::AuditOff),
+            ),
+            targets_met: Ordered(targets(t).into_iter().collect()),
+        }
     }
-    let _ = writeln!(s, "  ],");
-    let f = &r.flood;
-    let _ = writeln!(
-        s,
-        "  \"flood\": {{\"namespaces\": {}, \"records_per_s\": {}, \"rate\": {}, \
-         \"generated_ns_per_s\": {}, \"expected\": {}, \"received\": {}, \"lost\": {}}},",
-        f.namespaces,
-        json_nums(&f.rates),
-        json_spread(spread(&f.rates)),
-        json_nums(&f.generated),
-        f.expected,
-        f.received,
-        f.lost
-    );
-    let _ = writeln!(
-        s,
-        "  \"module_size\": {{\"coresize\": {}, \"initsize\": {}}},",
-        r.module_core, r.module_init
-    );
-    let m = &r.memory;
-    let samples: Vec<String> = m
-        .samples
-        .iter()
-        .map(|(module, slab, avail)| {
-            format!(
-                "{{\"module\": {module}, \"slab_kb\": {slab}, \"memavailable_drop_kb\": {avail}}}"
-            )
-        })
-        .collect();
-    let (slab, avail) = m
-        .per_namespace()
-        .map_or(("null".into(), "null".into()), |(a, b)| {
-            (json_num(a), json_num(b))
-        });
-    let _ = writeln!(
-        s,
-        "  \"memory\": {{\"sets\": {}, \"samples\": [{}], \
-         \"bytes_per_namespace_slab\": {}, \"bytes_per_namespace_memavailable\": {}}}",
-        m.sets,
-        samples.join(", "),
-        slab,
-        avail
-    );
-    let _ = writeln!(s, "}}");
+}
+
+#[derive(Debug, Serialize)]
+struct FloodJson {
+    namespaces: u32,
+    records_per_s: Vec<Num>,
+    rate: Option<SpreadJson>,
+    generated_ns_per_s: Vec<Num>,
+    expected: u64,
+    received: u64,
+    lost: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct ModuleSizeJson {
+    coresize: u64,
+    initsize: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct MemSampleJson {
+    module: bool,
+    slab_kb: i64,
+    memavailable_drop_kb: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct MemoryJson {
+    sets: u32,
+    samples: Vec<MemSampleJson>,
+    bytes_per_namespace_slab: Option<Num>,
+    bytes_per_namespace_memavailable: Option<Num>,
+}
+
+/// The whole of bench.json.
+#[derive(Debug, Serialize)]
+struct BenchJson<'a> {
+    kernel: &'a str,
+    cpus: usize,
+    rounds: usize,
+    block_ms: u64,
+    quick: bool,
+    /// `wall` or `instructions`: see [`clock_name`].
+    clock: &'static str,
+    seconds: Num,
+    configs: Vec<ConfigJson>,
+    targets: TargetsJson,
+    types: Vec<TypeJson>,
+    flood: FloodJson,
+    module_size: ModuleSizeJson,
+    memory: MemoryJson,
+}
+
+impl<'a> BenchJson<'a> {
+    fn new(r: &'a Report) -> Self {
+        let f = &r.flood;
+        let m = &r.memory;
+        let per_ns = m.per_namespace();
+        BenchJson {
+            kernel: &r.kernel,
+            cpus: r.cpus,
+            rounds: r.rounds,
+            block_ms: r.block_ms,
+            quick: r.quick,
+            clock: if r.icount { "instructions" } else { "wall" },
+            seconds: Num(r.seconds),
+            configs: Config::ALL
+                .iter()
+                .map(|c| ConfigJson {
+                    name: c.name(),
+                    describe: c.describe(),
+                })
+                .collect(),
+            targets: TargetsJson {
+                module: Num(TARGET_MODULE),
+                module_audit_off: Num(TARGET_AUDIT_OFF),
+            },
+            types: r.types.iter().map(TypeJson::new).collect(),
+            flood: FloodJson {
+                namespaces: f.namespaces,
+                records_per_s: nums(&f.rates),
+                rate: spread_json(spread(&f.rates)),
+                generated_ns_per_s: nums(&f.generated),
+                expected: f.expected,
+                received: f.received,
+                lost: f.lost,
+            },
+            module_size: ModuleSizeJson {
+                coresize: r.module_core,
+                initsize: r.module_init,
+            },
+            memory: MemoryJson {
+                sets: m.sets,
+                samples: m
+                    .samples
+                    .iter()
+                    .map(|&(module, slab_kb, memavailable_drop_kb)| MemSampleJson {
+                        module,
+                        slab_kb,
+                        memavailable_drop_kb,
+                    })
+                    .collect(),
+                bytes_per_namespace_slab: per_ns.map(|(slab, _)| Num(slab)),
+                bytes_per_namespace_memavailable: per_ns.map(|(_, avail)| Num(avail)),
+            },
+        }
+    }
+}
+
+/// The JSON report, bench.json.
+pub fn render_json(r: &Report) -> String {
+    // Cannot fail: every map key is a string and every value serializes.
+    let mut s = serde_json::to_string_pretty(&BenchJson::new(r)).expect("bench.json serializes");
+    s.push('\n');
     s
 }

@@ -36,7 +36,7 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use json::{json_num, json_str, render_json};
+pub use json::render_json;
 pub use measure::run;
 pub use model::{
     targets, FloodResult, MemResult, Report, TypeResult, TARGET_AUDIT_OFF, TARGET_MODULE,
