@@ -38,6 +38,21 @@ pub fn clock_name(icount: bool) -> &'static str {
 /// The text report: rates, ratios, targets, flood, memory.
 pub fn render_table(r: &Report) -> String {
     let mut s = String::new();
+    for section in [
+        table_head,
+        table_rates,
+        table_ratios,
+        table_records,
+        table_targets,
+        table_flood_and_memory,
+    ] {
+        section(&mut s, r);
+    }
+    s
+}
+
+/// The kernel, the clock and the configurations.
+fn table_head(s: &mut String, r: &Report) {
     let _ = writeln!(
         s,
         "nsaudit bench: kernel {}, {} CPU(s), {} rounds, blocks of ~{} ms{}",
@@ -54,6 +69,10 @@ pub fn render_table(r: &Report) -> String {
         let _ = writeln!(s, "  {:<17} {}", c.name(), c.describe());
     }
     let _ = writeln!(s);
+}
+
+/// Cycles per second per type and configuration.
+fn table_rates(s: &mut String, r: &Report) {
     let _ = writeln!(
         s,
         "create+destroy cycles per second: median over the rounds (min-max)"
@@ -71,6 +90,10 @@ pub fn render_table(r: &Report) -> String {
         let _ = writeln!(s);
     }
     let _ = writeln!(s);
+}
+
+/// Ratios to the baseline per type and configuration.
+fn table_ratios(s: &mut String, r: &Report) {
     let _ = writeln!(
         s,
         "ratio to the baseline of the same round: median (min-max); last column: \
@@ -93,6 +116,10 @@ pub fn render_table(r: &Report) -> String {
         );
     }
     let _ = writeln!(s);
+}
+
+/// Records per cycle per type and configuration.
+fn table_records(s: &mut String, r: &Report) {
     let _ = writeln!(
         s,
         "records the daemon received per cycle (AUDIT_NS_* / all)"
@@ -115,6 +142,10 @@ pub fn render_table(r: &Report) -> String {
         let _ = writeln!(s);
     }
     let _ = writeln!(s);
+}
+
+/// Whether each type meets the targets.
+fn table_targets(s: &mut String, r: &Report) {
     let _ = writeln!(s, "targets (medians of the per-round ratios):");
     for t in &r.types {
         let line: Vec<String> = targets(t)
@@ -124,6 +155,10 @@ pub fn render_table(r: &Report) -> String {
         let _ = writeln!(s, "  {:<5} {}", t.kind.name(), line.join("; "));
     }
     let _ = writeln!(s);
+}
+
+/// The flood, the module's size and the memory of pinned namespaces.
+fn table_flood_and_memory(s: &mut String, r: &Report) {
     let f = &r.flood;
     let _ = writeln!(
         s,
@@ -172,7 +207,6 @@ pub fn render_table(r: &Report) -> String {
         }
     }
     let _ = writeln!(s, "run time: {:.0} s", r.seconds);
-    s
 }
 
 /// gnuplot data: one line per type with, for each configuration but the baseline, the median
