@@ -761,9 +761,14 @@ impl<W: Write> Validator<W> {
             )]);
         }
 
-        // g: setns(2) into the pinned namespaces creates and removes nothing.
+        self.pinned_setns(fd.as_ref().ok(), bind_ok, &target);
+        self.pinned_release(fd.ok(), bind_ok, &target, (net, uts), info.actor);
+    }
+
+    /// g: setns(2) into the pinned namespaces creates and removes nothing.
+    fn pinned_setns(&mut self, fd: Option<&File>, bind_ok: bool, target: &Path) {
         let mut entered = Vec::new();
-        if let Ok(f) = &fd {
+        if let Some(f) = fd {
             entered.push((format!("/proc/self/fd/{}", f.as_raw_fd()), NsKind::Net));
         }
         if bind_ok {
@@ -786,8 +791,18 @@ impl<W: Write> Validator<W> {
             )]);
         }
         self.flush("pinned and setns");
+    }
 
-        if let Ok(f) = fd {
+    /// The pinned namespaces go when what holds them goes: the fd, then the bind mount.
+    fn pinned_release(
+        &mut self,
+        fd: Option<File>,
+        bind_ok: bool,
+        target: &Path,
+        (net, uts): (NsIdent, NsIdent),
+        actor: i32,
+    ) {
+        if let Some(f) = fd {
             drop(f);
             let got = self.wait_dels(&[(NsKind::Net, net)]);
             let me = std::process::id() as i32;
@@ -795,7 +810,7 @@ impl<W: Write> Validator<W> {
                 "pinned by an fd, after close",
                 &got,
                 &[(NsKind::Net, net)],
-                &[me, info.actor],
+                &[me, actor],
             ));
             if bind_ok {
                 self.tap.report(vec![eval_none(
@@ -812,7 +827,7 @@ impl<W: Write> Validator<W> {
             self.wait_dels(&[(NsKind::Net, net)]);
         }
         if bind_ok {
-            let un = nsops::unmount(&target);
+            let un = nsops::unmount(target);
             let un_ok = un.is_ok();
             self.tap.check(
                 un_ok,
@@ -825,12 +840,12 @@ impl<W: Write> Validator<W> {
                 "pinned by a bind mount, after umount",
                 &got,
                 &[(NsKind::Uts, uts)],
-                &[me, info.actor],
+                &[me, actor],
             ));
         } else {
             self.wait_dels(&[(NsKind::Uts, uts)]);
         }
-        let _ = std::fs::remove_file(&target);
+        let _ = std::fs::remove_file(target);
         self.flush("pinned, released");
     }
 
