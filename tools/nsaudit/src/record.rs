@@ -676,13 +676,8 @@ netns_id=4097 res=1";
         assert!(n > 10_000);
         // Random bytes, lossily decoded, from a fixed xorshift sequence.
         let alphabet = b"audit(1.000:2): k=v\"x\xff\xc3\x1d\ntype=UNKNOWN[13] msg=";
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::rng::Rng::new(1);
+        let mut next = || rng.next_u64();
         for _ in 0..5000 {
             let len = (next() % 64) as usize;
             let bytes: Vec<u8> = (0..len)
