@@ -36,7 +36,7 @@ pub const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x10;
 /// `AUDIT_ARCH_X86_64`.
 pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 /// x86_64 `kexec_load`, the system call of the harmless rule.
-pub const SYS_KEXEC_LOAD: u32 = 246;
+pub use crate::syscall::SYS_KEXEC_LOAD;
 
 /// Length of a netlink header.
 const NLMSG_HDRLEN: usize = 16;

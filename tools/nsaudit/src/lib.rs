@@ -4,6 +4,7 @@
 //!
 //! - [`record`]: parse audit records (netlink text and auditd log lines);
 //! - [`reference`]: check `AUDIT_NS_*` records against the reference format;
+//! - [`syscall`]: the x86_64 system calls nsaudit audits and names;
 //! - [`rng`]: the deterministic generator of the stress workers and the generated logs;
 //! - [`checklog`]: `nsaudit check-log`, the namespace records of an auditd log;
 //! - [`audit`]: the audit netlink socket (daemon role, rules, status, records);
@@ -32,4 +33,5 @@ pub mod report;
 pub mod rng;
 pub mod snapshot;
 pub mod stress;
+pub mod syscall;
 pub mod validate;

@@ -50,6 +50,7 @@ use crate::audit::{AuditError, AuditSocket, Rule, Status, AUDIT_ARCH_X86_64};
 use crate::guest::{self, child_exit, module_loaded, raise_fd_limit, reap, GuestError};
 use crate::nsops::{self, clone_flag, read_exact, write_all, Hold, Method, NsError};
 use crate::reference::{is_ns_type, NsKind};
+use crate::syscall::{SYS_CLONE, SYS_CLONE3, SYS_UNSHARE};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -64,10 +65,6 @@ use thiserror::Error;
 
 /// The backlog limit the bench sets: a flood may fill it, which audit then counts as `lost`.
 pub const BACKLOG_LIMIT: u32 = 8192;
-/// x86_64 system call numbers of the `rules` configuration.
-pub const SYS_CLONE: u32 = 56;
-pub const SYS_UNSHARE: u32 = 272;
-pub const SYS_CLONE3: u32 = 435;
 
 #[derive(Debug, Error)]
 pub enum BenchError {

@@ -30,47 +30,6 @@ pub struct Syscall {
     pub key: Option<String>,
 }
 
-/// x86_64 system call names the report prints.
-pub(super) const X86_64_SYSCALLS: [(u32, &str); 20] = [
-    (0, "read"),
-    (1, "write"),
-    (2, "open"),
-    (44, "sendto"),
-    (56, "clone"),
-    (57, "fork"),
-    (58, "vfork"),
-    (59, "execve"),
-    (60, "exit"),
-    (62, "kill"),
-    (165, "mount"),
-    (175, "init_module"),
-    (231, "exit_group"),
-    (257, "openat"),
-    (272, "unshare"),
-    (308, "setns"),
-    (313, "finit_module"),
-    (322, "execveat"),
-    (428, "open_tree"),
-    (435, "clone3"),
-];
-pub(super) const SYS_CLONE: u32 = 56;
-pub(super) const SYS_FORK: u32 = 57;
-pub(super) const SYS_VFORK: u32 = 58;
-pub(super) const SYS_EXIT_GROUP: u32 = 231;
-pub(super) const SYS_UNSHARE: u32 = 272;
-pub(super) const SYS_CLONE3: u32 = 435;
-pub(super) const ARCH_X86_64: &str = "c000003e";
-
-pub(super) fn syscall_name(arch: Option<&str>, nr: u32) -> Option<&'static str> {
-    if arch != Some(ARCH_X86_64) {
-        return None;
-    }
-    X86_64_SYSCALLS
-        .iter()
-        .find(|(n, _)| *n == nr)
-        .map(|(_, s)| *s)
-}
-
 /// `"text"` or hex, decoded lossily; `None` for `(null)` and what does not decode.
 pub(super) fn untrusted(v: &str) -> Option<String> {
     if v == "(null)" {
@@ -243,7 +202,7 @@ pub(super) fn decode_syscall(line: &Line<'_>) -> Result<(Syscall, Subject), Line
     };
     let key = key.and_then(untrusted);
     let call = Syscall {
-        name: syscall_name(arch, nr),
+        name: crate::syscall::name(arch, nr),
         arch: arch.map(str::to_string),
         nr,
         success,

@@ -67,6 +67,7 @@ pub use select::{EventSelector, NsSelector, ReportOptions};
 
 use crate::record::{parse_decimal, type_from_name, ParseError, AUDIT_EOE, AUDIT_SYSCALL};
 use crate::reference::{NsIdent, NsKind, Op};
+use crate::syscall::{SYS_CLONE, SYS_CLONE3, SYS_EXIT_GROUP, SYS_FORK, SYS_UNSHARE, SYS_VFORK};
 use decode::*;
 use infer::*;
 use parse::*;
