@@ -16,6 +16,7 @@
 //! order the records arrive in; at the end audit must have lost none.
 
 use crate::audit::{AuditError, AuditSocket, Rule};
+use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::{self, module_loaded};
 use crate::nsops::{self, Hold, Method, Spawned};
 use crate::record::{Record, AUDIT_SYSCALL};
@@ -33,8 +34,6 @@ use std::time::{Duration, Instant};
 /// The namespaces of the validator, by kind.
 pub type Own = BTreeMap<NsKind, NsIdent>;
 
-/// The backlog limit the validator sets.
-pub const BACKLOG_LIMIT: u32 = 8192;
 /// The comm of the injection scenario: space, quote, `=`, 14 bytes (the kernel keeps 15).
 pub const INJECTION_COMM: &str = "x \"=type=AVC m";
 

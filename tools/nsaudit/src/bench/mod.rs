@@ -47,6 +47,7 @@ pub use render::{clock_name, render_dat, render_table};
 pub use stats::{cycles_for, paired_ratios, spread, Spread};
 
 use crate::audit::{AuditError, AuditSocket, Rule, Status, AUDIT_ARCH_X86_64};
+use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::{self, child_exit, module_loaded, raise_fd_limit, reap, GuestError};
 use crate::nsops::{self, clone_flag, read_exact, write_all, Hold, Method, NsError};
 use crate::reference::{is_ns_type, NsKind};
@@ -62,9 +63,6 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use thiserror::Error;
-
-/// The backlog limit the bench sets: a flood may fill it, which audit then counts as `lost`.
-pub const BACKLOG_LIMIT: u32 = 8192;
 
 #[derive(Debug, Error)]
 pub enum BenchError {

@@ -10,12 +10,12 @@
 //! does this job there).
 
 use crate::audit::{AuditError, AuditSocket, Rule, AUDIT_ARCH_X86_64};
+use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::module_loaded;
 use crate::record::format_log_line;
 use crate::syscall::{
     SYS_CLONE, SYS_CLONE3, SYS_EXECVE, SYS_EXIT_GROUP, SYS_FORK, SYS_SETNS, SYS_UNSHARE, SYS_VFORK,
 };
-use crate::validate::BACKLOG_LIMIT;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
