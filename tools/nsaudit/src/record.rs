@@ -53,7 +53,7 @@ pub enum ParseError {
 const SNIPPET: usize = 100;
 
 /// `s`, cut to [`SNIPPET`] characters for an error message.
-fn snippet(s: &str) -> String {
+pub(crate) fn snippet(s: &str) -> String {
     match s.char_indices().nth(SNIPPET) {
         Some((i, _)) => format!("{}...", &s[..i]),
         None => s.to_string(),
@@ -172,8 +172,12 @@ pub fn parse_decimal(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
-/// Splits `audit(S.mmm:N):` off `payload`; returns the stamp and the rest.
-fn parse_stamp(payload: &str) -> Result<((u64, u32, u64), &str), ParseError> {
+/// The stamp of a record: seconds, milliseconds, serial.
+pub type RawStamp = (u64, u32, u64);
+
+/// Splits `audit(S.mmm:N):` off `payload`; returns the stamp and the fields' text after the one
+/// space (empty when the record has no field).
+pub fn parse_stamp(payload: &str) -> Result<(RawStamp, &str), ParseError> {
     let rest = payload
         .strip_prefix("audit(")
         .ok_or_else(|| ParseError::NoHeader(snippet(payload)))?;
@@ -190,11 +194,22 @@ fn parse_stamp(payload: &str) -> Result<((u64, u32, u64), &str), ParseError> {
     let sec = parse_decimal(sec).ok_or_else(|| bad("the seconds are not a number"))?;
     let msec = msec.parse().map_err(|_| bad("bad milliseconds"))?;
     let serial = parse_decimal(serial).ok_or_else(|| bad("the serial is not a number"))?;
-    Ok(((sec, msec, serial), rest))
+    // An event's last record (EOE) has no field at all.
+    let body = if rest.is_empty() {
+        rest
+    } else {
+        rest.strip_prefix(' ')
+            .ok_or_else(|| ParseError::NoSpace(snippet(rest)))?
+    };
+    Ok(((sec, msec, serial), body))
 }
 
-/// Parses one `key=value` field.
-fn parse_field(field: &str) -> Result<(String, String), ParseError> {
+/// Checks one `key=value` field, `after` being the field before it (for the message of an
+/// empty field); returns the key and the value as written.
+pub fn check_field<'a>(field: &'a str, after: &str) -> Result<(&'a str, &'a str), ParseError> {
+    if field.is_empty() {
+        return Err(ParseError::EmptyField(snippet(after)));
+    }
     let (k, v) = field
         .split_once('=')
         .ok_or_else(|| ParseError::NoEquals(snippet(field)))?;
@@ -213,27 +228,29 @@ fn parse_field(field: &str) -> Result<(String, String), ParseError> {
     if quotes != 0 && !(quotes == 2 && enclosed) {
         return Err(ParseError::BadQuote(snippet(field)));
     }
-    Ok((k.to_string(), v.to_string()))
+    Ok((k, v))
+}
+
+/// Splits a log line's `type=NAME msg=PAYLOAD` (after any `node=` prefix) into the name and
+/// the payload; `line` is what a message quotes.
+pub fn split_log_line<'a>(raw: &'a str, line: &str) -> Result<(&'a str, &'a str), ParseError> {
+    let rest = raw
+        .strip_prefix("type=")
+        .ok_or_else(|| ParseError::NoType(snippet(line)))?;
+    rest.split_once(" msg=")
+        .ok_or_else(|| ParseError::NoMsg(snippet(line)))
 }
 
 /// Parses the text of a record of type `msg_type` as the kernel sends it over netlink.
 pub fn parse_record(msg_type: u16, payload: &str) -> Result<Record, ParseError> {
-    let ((sec, msec, serial), rest) = parse_stamp(payload)?;
+    let ((sec, msec, serial), body) = parse_stamp(payload)?;
     let mut fields = Vec::new();
-    if !rest.is_empty() {
-        let rest = rest
-            .strip_prefix(' ')
-            .ok_or_else(|| ParseError::NoSpace(snippet(rest)))?;
-        // An event's last record (EOE) has no field at all.
-        if !rest.is_empty() {
-            let mut after = "audit(...):";
-            for field in rest.split(' ') {
-                if field.is_empty() {
-                    return Err(ParseError::EmptyField(snippet(after)));
-                }
-                fields.push(parse_field(field)?);
-                after = field;
-            }
+    if !body.is_empty() {
+        let mut after = "audit(...):";
+        for field in body.split(' ') {
+            let (k, v) = check_field(field, after)?;
+            fields.push((k.to_string(), v.to_string()));
+            after = field;
         }
     }
     Ok(Record {
@@ -254,12 +271,7 @@ pub fn parse_log_line(line: &str) -> Result<(u16, Record), ParseError> {
         Some(r) => r.split_once(' ').map(|(_, r)| r).unwrap_or_default(),
         None => raw,
     };
-    let rest = raw
-        .strip_prefix("type=")
-        .ok_or_else(|| ParseError::NoType(snippet(line)))?;
-    let (name, msg) = rest
-        .split_once(" msg=")
-        .ok_or_else(|| ParseError::NoMsg(snippet(line)))?;
+    let (name, msg) = split_log_line(raw, line)?;
     let ty = type_from_name(name)?;
     Ok((ty, parse_record(ty, msg)?))
 }

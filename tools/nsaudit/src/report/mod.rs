@@ -65,12 +65,14 @@ pub use model::{
 pub use parse::{parse_line, Fields, Line, Stamp};
 pub use select::{EventSelector, NsSelector, ReportOptions};
 
-use crate::record::{parse_decimal, type_from_name, ParseError, AUDIT_EOE, AUDIT_SYSCALL};
+use crate::record::{
+    check_field, parse_decimal, parse_stamp, snippet, split_log_line, type_from_name, ParseError,
+    AUDIT_EOE, AUDIT_SYSCALL,
+};
 use crate::reference::{NsIdent, NsKind, Op};
 use crate::syscall::{SYS_CLONE, SYS_CLONE3, SYS_EXIT_GROUP, SYS_FORK, SYS_UNSHARE, SYS_VFORK};
 use decode::*;
 use infer::*;
-use parse::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;

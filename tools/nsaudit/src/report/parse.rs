@@ -4,16 +4,6 @@
 
 use super::*;
 
-/// At most this many characters of a line are quoted in a message.
-pub(super) const SNIPPET: usize = 100;
-
-pub(super) fn snippet(s: &str) -> String {
-    match s.char_indices().nth(SNIPPET) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
 /// The stamp of an event: `audit(SEC.MSEC:SERIAL)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Stamp {
@@ -77,40 +67,6 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
-/// One `key=value` field of a line whose bytes are all printable ASCII or spaces.
-pub(super) fn check_field<'a>(
-    field: &'a str,
-    after: &str,
-) -> Result<(&'a str, &'a str), ParseError> {
-    if field.is_empty() {
-        return Err(ParseError::EmptyField(snippet(after)));
-    }
-    let (k, v) = field
-        .split_once('=')
-        .ok_or_else(|| ParseError::NoEquals(snippet(field)))?;
-    if k.is_empty()
-        || !k
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err(ParseError::BadKey(snippet(field)));
-    }
-    let vb = v.as_bytes();
-    if memchr_count(b'"', vb) != 0
-        && !(vb.len() >= 2
-            && vb[0] == b'"'
-            && vb[vb.len() - 1] == b'"'
-            && memchr_count(b'"', vb) == 2)
-    {
-        return Err(ParseError::BadQuote(snippet(field)));
-    }
-    Ok((k, v))
-}
-
-pub(super) fn memchr_count(c: u8, b: &[u8]) -> usize {
-    b.iter().filter(|&&x| x == c).count()
-}
-
 /// Whether every byte is printable ASCII or a space; written to vectorize.
 pub(super) fn all_printable(b: &[u8]) -> bool {
     b.iter()
@@ -141,9 +97,9 @@ pub(super) fn line_type(name: &str) -> Result<u16, ParseError> {
 }
 
 /// Parses the header of one line of an auditd log (without its newline): `[node=NAME ]type=NAME
-/// msg=audit(SEC.MSEC:SERIAL):[ fields]`, with the rules of [`crate::record::parse_log_line`]
-/// (which the unit tests and the fuzz target check), except that type names it does not know
-/// are accepted as type 0.  Every byte before auditd's `\x1d` separator must be printable
+/// msg=audit(SEC.MSEC:SERIAL):[ fields]`, borrowed, with the parser of [`crate::record`]
+/// ([`split_log_line`], [`parse_stamp`], [`check_field`]), except that type names it does not
+/// know are accepted as type 0.  Every byte before auditd's `\x1d` separator must be printable
 /// ASCII or a space; the fields are checked by [`Line::fields`].
 pub fn parse_line(line: &[u8]) -> Result<Line<'_>, ParseError> {
     let line = match line.iter().position(|&b| b == 0x1d) {
@@ -163,35 +119,9 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, ParseError> {
     }
     // All ASCII: this cannot fail.
     let line = std::str::from_utf8(line).map_err(|e| ParseError::Read(e.to_string()))?;
-    let rest = line
-        .strip_prefix("type=")
-        .ok_or_else(|| ParseError::NoType(snippet(line)))?;
-    let (name, msg) = rest
-        .split_once(" msg=")
-        .ok_or_else(|| ParseError::NoMsg(snippet(line)))?;
+    let (name, msg) = split_log_line(line, line)?;
     let ty = line_type(name)?;
-    let rest = msg
-        .strip_prefix("audit(")
-        .ok_or_else(|| ParseError::NoHeader(snippet(msg)))?;
-    let bad = |why| ParseError::BadStamp {
-        text: snippet(msg),
-        why,
-    };
-    let (stamp, rest) = rest.split_once("):").ok_or_else(|| bad("no \"):\""))?;
-    let (time, serial) = stamp.split_once(':').ok_or_else(|| bad("no ':'"))?;
-    let (sec, msec) = time.split_once('.').ok_or_else(|| bad("no '.'"))?;
-    if msec.len() != 3 || !msec.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad("the milliseconds are not three digits"));
-    }
-    let sec = parse_decimal(sec).ok_or_else(|| bad("the seconds are not a number"))?;
-    let msec = msec.parse().map_err(|_| bad("bad milliseconds"))?;
-    let serial = parse_decimal(serial).ok_or_else(|| bad("the serial is not a number"))?;
-    let body = if rest.is_empty() {
-        rest
-    } else {
-        rest.strip_prefix(' ')
-            .ok_or_else(|| ParseError::NoSpace(snippet(rest)))?
-    };
+    let ((sec, msec, serial), body) = parse_stamp(msg)?;
     Ok(Line {
         ty,
         name,
