@@ -4,15 +4,13 @@
 
 use super::*;
 
-pub(super) const KIND_NAMES: [&str; 6] = ["mnt", "uts", "ipc", "user", "pid", "net"];
-
-pub(super) fn per_kind(counts: &PerKind) -> String {
+/// `12 (mnt 2, net 10)`: the total and the types that have any.
+fn per_kind(counts: &PerKind) -> String {
     let total = counts.total();
-    let parts: Vec<String> = KIND_NAMES
+    let parts: Vec<String> = NsKind::ALL
         .iter()
-        .zip(&counts.0)
-        .filter(|(_, &n)| n > 0)
-        .map(|(k, n)| format!("{k} {n}"))
+        .filter(|&&k| counts[k] > 0)
+        .map(|&k| format!("{} {}", k.name(), counts[k]))
         .collect();
     if parts.is_empty() {
         "0".into()
@@ -21,7 +19,7 @@ pub(super) fn per_kind(counts: &PerKind) -> String {
     }
 }
 
-pub(super) fn subject_text(s: &Subject) -> String {
+fn subject_text(s: &Subject) -> String {
     let mut t = format!("pid={} ppid={}", s.pid, s.ppid);
     for (k, v) in [("uid", s.uid), ("auid", s.auid), ("ses", s.ses)] {
         if let Some(v) = v {
@@ -39,7 +37,7 @@ pub(super) fn subject_text(s: &Subject) -> String {
     t
 }
 
-pub(super) fn syscall_text(c: &Syscall) -> String {
+fn syscall_text(c: &Syscall) -> String {
     let mut t = match c.name {
         Some(n) => format!("{n}({})", c.nr),
         None => format!("syscall {}", c.nr),
