@@ -97,16 +97,7 @@ pub fn nested_userns(depth: usize, hold: Hold) -> Result<Nested, NsError> {
     drop(go_r);
     let mut nested = Nested {
         levels: Vec::new(),
-        child: Child {
-            info: Spawned {
-                actor: pid.as_raw(),
-                holder: pid.as_raw(),
-                comm: Vec::new(),
-                ns: BTreeMap::new(),
-            },
-            pid,
-            go: Some(go_w),
-        },
+        child: Child::new(pid, go_w),
     };
     for level in 0..depth {
         let mut b = [0u8; LEVEL_LEN];

@@ -49,11 +49,25 @@ pub struct Spawned {
 #[derive(Debug)]
 pub struct Child {
     pub info: Spawned,
-    pub(super) pid: Pid,
-    pub(super) go: Option<OwnedFd>,
+    pid: Pid,
+    go: Option<OwnedFd>,
 }
 
 impl Child {
+    /// The child `pid`, released by closing `go`, before it has reported.
+    pub(super) fn new(pid: Pid, go: OwnedFd) -> Self {
+        Child {
+            info: Spawned {
+                actor: pid.as_raw(),
+                holder: pid.as_raw(),
+                comm: Vec::new(),
+                ns: BTreeMap::new(),
+            },
+            pid,
+            go: Some(go),
+        }
+    }
+
     /// Lets the child exit and reaps it; an error if it did not exit with status 0.
     pub fn release(&mut self) -> Result<(), NsError> {
         let Some(go) = self.go.take() else {
@@ -331,16 +345,7 @@ pub fn spawn(
         }
         actor(flags, method, comm.as_ref(), rep_w, go_r)
     })?;
-    let mut child = Child {
-        info: Spawned {
-            actor: pid.as_raw(),
-            holder: pid.as_raw(),
-            comm: Vec::new(),
-            ns: BTreeMap::new(),
-        },
-        pid,
-        go: Some(go_w),
-    };
+    let mut child = Child::new(pid, go_w);
     let mut buf = [0u8; REPORT_LEN];
     let got = read_exact(&rep_r, &mut buf);
     drop(rep_r);
