@@ -179,7 +179,7 @@ struct BenchJson<'a> {
 }
 
 impl<'a> BenchJson<'a> {
-    fn new(r: &'a Report) -> Self {
+    fn new(r: &'a BenchReport) -> Self {
         let f = &r.flood;
         let m = &r.memory;
         let per_ns = m.per_namespace();
@@ -235,7 +235,7 @@ impl<'a> BenchJson<'a> {
 }
 
 /// The JSON report, bench.json.
-pub fn render_json(r: &Report) -> String {
+pub fn render_json(r: &BenchReport) -> String {
     // Cannot fail: every map key is a string and every value serializes.
     let mut s = serde_json::to_string_pretty(&BenchJson::new(r)).expect("bench.json serializes");
     s.push('\n');

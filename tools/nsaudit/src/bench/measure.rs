@@ -94,7 +94,7 @@ pub(super) fn run_cmd(prog: &str, args: &[&str]) -> Result<(), BenchError> {
 pub(super) struct Bench<'a> {
     pub(super) opts: &'a BenchOptions,
     pub(super) ctl: AuditSocket,
-    pub(super) reader: Reader,
+    pub(super) reader: CountingDaemon,
     pub(super) current: Option<Config>,
     pub(super) log: &'a mut dyn std::io::Write,
 }
@@ -376,7 +376,7 @@ impl Bench<'_> {
 
 /// Runs the whole bench; progress goes to `log`.  Writes `bench.json`, `bench.txt` and
 /// `bench.dat` to the output directory and returns the report.
-pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<Report, BenchError> {
+pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<BenchReport, BenchError> {
     let started = Instant::now();
     std::fs::create_dir_all(&opts.out).map_err(io(format!("creating {}", opts.out.display())))?;
     if !opts.module.exists() {
@@ -388,7 +388,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<Report, 
     if module_loaded() {
         run_cmd("rmmod", &["ns_audit"])?;
     }
-    let reader = Reader::start()?;
+    let reader = CountingDaemon::start()?;
     let ctl = AuditSocket::open()?;
     let mut b = Bench {
         opts,
@@ -417,7 +417,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<Report, 
     let kernel = read_file("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
-    let report = Report {
+    let report = BenchReport {
         kernel,
         cpus,
         rounds: opts.rounds,

@@ -39,7 +39,7 @@ mod tests;
 pub use json::render_json;
 pub use measure::run;
 pub use model::{
-    targets, FloodResult, MemResult, Report, TypeResult, TARGET_AUDIT_OFF, TARGET_MODULE,
+    targets, BenchReport, FloodResult, MemResult, TypeResult, TARGET_AUDIT_OFF, TARGET_MODULE,
 };
 pub use procfs::{parse_meminfo, parse_number, parse_proc_stat};
 pub use reader::Counts;

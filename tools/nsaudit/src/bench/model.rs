@@ -105,7 +105,7 @@ impl MemResult {
 
 /// Everything a run measured.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Report {
+pub struct BenchReport {
     pub kernel: String,
     pub cpus: usize,
     pub rounds: usize,

@@ -7,7 +7,7 @@ use super::*;
 
 /// The audit daemon: a child process that registers as the daemon and counts the records it
 /// receives, answering the bench's queries over a pipe.
-pub(super) struct Reader {
+pub(super) struct CountingDaemon {
     pub(super) pid: Pid,
     pub(super) cmd: Option<OwnedFd>,
     pub(super) answer: OwnedFd,
@@ -126,8 +126,8 @@ pub(super) fn reader_main(cmd: OwnedFd, answer: OwnedFd) -> i32 {
     0
 }
 
-impl Reader {
-    pub(super) fn start() -> Result<Reader, BenchError> {
+impl CountingDaemon {
+    pub(super) fn start() -> Result<CountingDaemon, BenchError> {
         let (cmd_r, cmd_w) = pipe2(OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
         let (ans_r, ans_w) = pipe2(OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
         // SAFETY: the bench process is single-threaded, so the child may do what the parent
@@ -141,7 +141,7 @@ impl Reader {
             ForkResult::Parent { child } => {
                 drop(cmd_r);
                 drop(ans_w);
-                let mut r = Reader {
+                let mut r = CountingDaemon {
                     pid: child,
                     cmd: Some(cmd_w),
                     answer: ans_r,
@@ -188,7 +188,7 @@ impl Reader {
     }
 }
 
-impl Drop for Reader {
+impl Drop for CountingDaemon {
     fn drop(&mut self) {
         let _ = self.stop();
     }

@@ -36,7 +36,7 @@ pub fn clock_name(icount: bool) -> &'static str {
 }
 
 /// The text report: rates, ratios, targets, flood, memory.
-pub fn render_table(r: &Report) -> String {
+pub fn render_table(r: &BenchReport) -> String {
     let mut s = String::new();
     for section in [
         table_head,
@@ -52,7 +52,7 @@ pub fn render_table(r: &Report) -> String {
 }
 
 /// The kernel, the clock and the configurations.
-fn table_head(s: &mut String, r: &Report) {
+fn table_head(s: &mut String, r: &BenchReport) {
     let _ = writeln!(
         s,
         "nsaudit bench: kernel {}, {} CPU(s), {} rounds, blocks of ~{} ms{}",
@@ -72,7 +72,7 @@ fn table_head(s: &mut String, r: &Report) {
 }
 
 /// Cycles per second per type and configuration.
-fn table_rates(s: &mut String, r: &Report) {
+fn table_rates(s: &mut String, r: &BenchReport) {
     let _ = writeln!(
         s,
         "create+destroy cycles per second: median over the rounds (min-max)"
@@ -93,7 +93,7 @@ fn table_rates(s: &mut String, r: &Report) {
 }
 
 /// Ratios to the baseline per type and configuration.
-fn table_ratios(s: &mut String, r: &Report) {
+fn table_ratios(s: &mut String, r: &BenchReport) {
     let _ = writeln!(
         s,
         "ratio to the baseline of the same round: median (min-max); last column: \
@@ -119,7 +119,7 @@ fn table_ratios(s: &mut String, r: &Report) {
 }
 
 /// Records per cycle per type and configuration.
-fn table_records(s: &mut String, r: &Report) {
+fn table_records(s: &mut String, r: &BenchReport) {
     let _ = writeln!(
         s,
         "records the daemon received per cycle (AUDIT_NS_* / all)"
@@ -145,7 +145,7 @@ fn table_records(s: &mut String, r: &Report) {
 }
 
 /// Whether each type meets the targets.
-fn table_targets(s: &mut String, r: &Report) {
+fn table_targets(s: &mut String, r: &BenchReport) {
     let _ = writeln!(s, "targets (medians of the per-round ratios):");
     for t in &r.types {
         let line: Vec<String> = targets(t)
@@ -158,7 +158,7 @@ fn table_targets(s: &mut String, r: &Report) {
 }
 
 /// The flood, the module's size and the memory of pinned namespaces.
-fn table_flood_and_memory(s: &mut String, r: &Report) {
+fn table_flood_and_memory(s: &mut String, r: &BenchReport) {
     let f = &r.flood;
     let _ = writeln!(
         s,
@@ -211,7 +211,7 @@ fn table_flood_and_memory(s: &mut String, r: &Report) {
 
 /// gnuplot data: one line per type with, for each configuration but the baseline, the median
 /// ratio and its min and max.
-pub fn render_dat(r: &Report) -> String {
+pub fn render_dat(r: &BenchReport) -> String {
     let mut s = String::from("# type");
     for c in &Config::ALL[1..] {
         let _ = write!(s, " {0} {0}-min {0}-max", c.name());

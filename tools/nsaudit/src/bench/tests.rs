@@ -173,7 +173,7 @@ fn json_numbers() {
     assert_eq!(j(f64::INFINITY), "null");
 }
 
-fn report() -> Report {
+fn report() -> BenchReport {
     let mut t = TypeResult::new(NsKind::Net, 300);
     t.rates = [
         vec![200.0, 210.0],
@@ -184,7 +184,7 @@ fn report() -> Report {
     ];
     t.ns_records = [0.0, 2.0, 0.0, 0.0, 0.0];
     t.records = [0.0, 2.0, 0.0, 4.0, 0.0];
-    Report {
+    BenchReport {
         kernel: "7.3.4".into(),
         cpus: 1,
         rounds: 2,
