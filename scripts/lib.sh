@@ -31,16 +31,49 @@ note() {
 	echo "nsaudit: $*" >&2
 }
 
-# The patches of the series, in order, without the cover letter.
+# series_patches [DIR]: the patches of the series in DIR (default patches/), in order, without
+# the cover letter.
 series_patches() {
-	local p
-	for p in "$NSAUDIT_ROOT"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+	local p dir=${1:-$NSAUDIT_ROOT/patches}
+	for p in "$dir"/[0-9][0-9][0-9][0-9]-*.patch; do
 		[ -e "$p" ] || continue
 		case "$(basename "$p")" in
 		0000-*) ;;
 		*) echo "$p" ;;
 		esac
 	done
+}
+
+# The ok/not-ok counter of the test scripts: each check prints "PREFIXok - NAME" or
+# "PREFIXnot ok - NAME: DETAIL", and tap_summary prints the totals.
+passed=0 failed=0
+TAP_PREFIX=
+
+# tap_ok NAME: count a check that passed.
+tap_ok() {
+	passed=$((passed + 1))
+	echo "${TAP_PREFIX}ok - $1"
+}
+
+# tap_not_ok NAME [DETAIL]: count a check that failed.
+tap_not_ok() {
+	failed=$((failed + 1))
+	echo "${TAP_PREFIX}not ok - $1${2:+: $2}"
+}
+
+# tap_result NAME STATUS [DETAIL]: count a check by its exit status.
+tap_result() {
+	if [ "$2" -eq 0 ]; then
+		tap_ok "$1"
+	else
+		tap_not_ok "$1" "${3-}"
+	fi
+}
+
+# tap_summary WHO: print "WHO: N passed, M failed"; fail if any check failed.
+tap_summary() {
+	echo "$1: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
 }
 
 # kernel_key [FRAGMENT...]: the cache key of a kernel build: kernel version, patch

@@ -18,6 +18,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
+/// The backlog limit of the tools that become the daemon with room to spare (validate, demo,
+/// bench, report-capture): a flood may still fill it, which audit then counts as `lost`.
+pub const BACKLOG_LIMIT: u32 = 8192;
+
 /// The type of the user messages that wake kauditd: `AUDIT_TRUSTED_APP`.
 pub const NUDGE: u16 = 1121;
 

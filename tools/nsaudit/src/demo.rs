@@ -4,11 +4,11 @@
 //! children, and print their records in auditd's log format as they arrive.
 
 use crate::audit::{AuditError, AuditSocket, Rule};
+use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::module_loaded;
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::{format_log_line, parse_record, AUDIT_SYSCALL};
 use crate::reference::{is_ns_type, NsKind};
-use crate::validate::BACKLOG_LIMIT;
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::PathBuf;

@@ -462,7 +462,7 @@ pub fn run(opts: &FloodOptions, out: &mut impl Write) -> Result<bool, FloodError
         if guest::module_loaded() {
             guest::delete_module().map_err(|e| FloodError::Worker(format!("rmmod: {e}")))?;
         }
-        d.load_module(&a.module.module, "", |_, _| {})?;
+        d.load_module(&a.module.path.module, "", |_, _| {})?;
         loaded = true;
         // The load's op=existing records are not the flood's.
         d.drain(Duration::from_secs(1), Duration::from_secs(120), |_, _| {})?;

@@ -33,12 +33,19 @@ fn sys(what: impl Into<String>) -> impl FnOnce(Errno) -> GuestError {
     move |errno| GuestError::Sys { what, errno }
 }
 
-/// The module a test loads, as the command line gives it.
+/// `--module`, the option of every subcommand that loads the module.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
-pub struct ModuleArgs {
+pub struct ModulePath {
     /// The module to load.
     #[arg(long, default_value = "/lib/modules/ns_audit.ko")]
     pub module: std::path::PathBuf,
+}
+
+/// The module a test loads, as the command line gives it.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct ModuleArgs {
+    #[command(flatten)]
+    pub path: ModulePath,
     /// Do not load (nor unload) the module: test the one loaded, if any.
     #[arg(long)]
     pub no_load: bool,

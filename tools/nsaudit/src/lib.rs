@@ -4,6 +4,8 @@
 //!
 //! - [`record`]: parse audit records (netlink text and auditd log lines);
 //! - [`reference`]: check `AUDIT_NS_*` records against the reference format;
+//! - [`syscall`]: the x86_64 system calls nsaudit audits and names;
+//! - [`rng`]: the deterministic generator of the stress workers and the generated logs;
 //! - [`checklog`]: `nsaudit check-log`, the namespace records of an auditd log;
 //! - [`audit`]: the audit netlink socket (daemon role, rules, status, records);
 //! - [`daemon`]: the audit daemon of the tests that load audit, slow or fast;
@@ -28,6 +30,8 @@ pub mod nsops;
 pub mod record;
 pub mod reference;
 pub mod report;
+pub mod rng;
 pub mod snapshot;
 pub mod stress;
+pub mod syscall;
 pub mod validate;

@@ -523,7 +523,7 @@ pub fn check_event_subject(ns: &NsRecord, syscall: Option<&Record>) -> Result<Ta
     };
     let theirs = check_syscall_subject(sc)
         .map_err(|e| format!("serial {}: SYSCALL record: {}", ns.serial, e.join("; ")))?;
-    let exec = sc.get("arch") == Some("c000003e")
+    let exec = sc.get("arch") == Some(crate::syscall::ARCH_X86_64)
         && sc
             .get("syscall")
             .is_some_and(|n| X86_64_EXEC_SYSCALLS.contains(&n));

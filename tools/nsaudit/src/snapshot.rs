@@ -11,7 +11,7 @@
 //! must lose nothing; the time `finit_module` took is printed.
 
 use crate::daemon::{AuditArgs, Collect, Daemon, LoadError};
-use crate::guest::{self, GuestError};
+use crate::guest::{self, GuestError, ModulePath};
 use crate::nsops::{clone_flags, ns_ident_of_fd, read_exact, write_all};
 use crate::record::parse_record;
 use crate::reference::{check_ns_record, is_ns_type, NsKind, Op};
@@ -22,7 +22,6 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::path::PathBuf;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -47,9 +46,8 @@ pub enum SnapshotError {
 /// `nsaudit snapshot`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SnapshotArgs {
-    /// The module to load (it is unloaded first if it is loaded, and at the end).
-    #[arg(long, default_value = "/lib/modules/ns_audit.ko")]
-    pub module: PathBuf,
+    #[command(flatten)]
+    pub module: ModulePath,
     #[command(flatten)]
     pub audit: AuditArgs,
     /// UTS namespaces, and as many IPC namespaces, alive when the module loads.
@@ -342,7 +340,7 @@ pub fn run(args: &SnapshotArgs, out: &mut impl Write) -> Result<bool, SnapshotEr
     let mut ledger = SnapshotLedger::new(pinner.ids.clone());
     let mut d = Daemon::start(args.audit.config())?;
     let lost0 = d.lost()?;
-    let loaded = d.load_module(&args.module, "", |t, s| ledger.add(t, s));
+    let loaded = d.load_module(&args.module.module, "", |t, s| ledger.add(t, s));
     let waited = match &loaded {
         Ok(_) => d.read_until(&mut ledger, Duration::from_secs(args.quiet), RECORDS_MAX),
         Err(_) => Ok(()),

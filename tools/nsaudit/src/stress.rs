@@ -27,6 +27,7 @@ use crate::guest::{delete_module, finit_module, module_loaded, GuestError};
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::parse_record;
 use crate::reference::{check_ns_record, is_ns_type, NsKind};
+pub use crate::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -259,33 +260,6 @@ pub fn account(expected: &BTreeSet<(NsKind, u64)>, ledger: &Ledger, lost: u64) -
         ));
     }
     bad
-}
-
-/// A small deterministic generator, so that a run can be repeated.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
-    }
 }
 
 /// The kinds of a non-empty subset chosen by `bits` (1..=63).

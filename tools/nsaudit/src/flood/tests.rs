@@ -88,7 +88,7 @@ fn run_of(c: Created, l: &FloodLedger, lost: (u64, u64)) -> FloodRun {
 fn defaults_and_ranges() {
     let a = args(&[]).unwrap();
     assert_eq!(
-        a.module.module,
+        a.module.path.module,
         std::path::PathBuf::from("/lib/modules/ns_audit.ko")
     );
     assert!(!a.module.no_load);

@@ -10,9 +10,12 @@
 //! does this job there).
 
 use crate::audit::{AuditError, AuditSocket, Rule, AUDIT_ARCH_X86_64};
+use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::module_loaded;
 use crate::record::format_log_line;
-use crate::validate::BACKLOG_LIMIT;
+use crate::syscall::{
+    SYS_CLONE, SYS_CLONE3, SYS_EXECVE, SYS_EXIT_GROUP, SYS_FORK, SYS_SETNS, SYS_UNSHARE, SYS_VFORK,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
@@ -21,7 +24,16 @@ use thiserror::Error;
 
 /// x86_64 system calls that get a `SYSCALL` record in the capture: clone, fork, vfork,
 /// execve, exit_group, setns, unshare, clone3.
-pub const CAPTURED_SYSCALLS: [u32; 8] = [56, 57, 58, 59, 231, 308, 272, 435];
+pub const CAPTURED_SYSCALLS: [u32; 8] = [
+    SYS_CLONE,
+    SYS_FORK,
+    SYS_VFORK,
+    SYS_EXECVE,
+    SYS_EXIT_GROUP,
+    SYS_SETNS,
+    SYS_UNSHARE,
+    SYS_CLONE3,
+];
 
 /// How long the log must stay quiet after the command exits before the capture ends.
 pub const QUIET: Duration = Duration::from_secs(2);

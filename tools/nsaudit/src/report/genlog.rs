@@ -15,6 +15,7 @@
 //! find exactly the [`GenTruth`] the simulation counted.
 
 use crate::reference::NsKind;
+use crate::rng::Rng;
 use std::collections::HashSet;
 use std::io::{self, Write};
 
@@ -89,7 +90,7 @@ struct Ctr {
 
 struct Gen<W: Write> {
     w: W,
-    rng: u64,
+    rng: Rng,
     serial: u64,
     ms: u64,
     truth: GenTruth,
@@ -109,15 +110,8 @@ struct Gen<W: Write> {
 type Rec = (String, String);
 
 impl<W: Write> Gen<W> {
-    fn rand(&mut self) -> u64 {
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        self.rng
-    }
-
     fn below(&mut self, n: u64) -> u64 {
-        self.rand() % n.max(1)
+        self.rng.next_u64() % n.max(1)
     }
 
     fn next_serial(&mut self) -> u64 {
@@ -558,7 +552,7 @@ pub fn generate<W: Write>(p: &GenParams, w: W) -> io::Result<GenTruth> {
     }
     let mut g = Gen {
         w,
-        rng: p.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
+        rng: Rng::new(p.seed),
         serial: 0,
         ms: 0,
         truth: GenTruth::default(),

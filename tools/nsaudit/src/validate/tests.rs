@@ -177,17 +177,17 @@ fn a_clean_unshare_passes() {
     }
 }
 
-#[test]
-fn create_catches_wrong_records() {
+/// What `eval_create` finds wrong with `recs` for one UTS namespace that task 500 unshared.
+fn create_failures(recs: Vec<Got>) -> Vec<String> {
     let kinds = [NsKind::Uts];
     let c = child(&kinds, 500, "nsaudit");
-    let run = |recs: Vec<Got>| {
-        let checks = eval_create("t", &recs, &kinds, &c, &own(), Method::Unshare);
-        failures(&checks)
-            .into_iter()
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    };
+    let checks = eval_create("t", &recs, &kinds, &c, &own(), Method::Unshare);
+    failures(&checks).into_iter().map(str::to_string).collect()
+}
+
+#[test]
+fn create_catches_wrong_records() {
+    let run = create_failures;
     let me = task(500, "nsaudit");
     let subject = me.as_str();
     let origin = own().get(&NsKind::Uts).copied();
@@ -231,6 +231,14 @@ fn create_catches_wrong_records() {
     ])
     .iter()
     .any(|f| f.contains("old_utsns")));
+}
+
+#[test]
+fn create_catches_wrong_subjects_and_syscalls() {
+    let run = create_failures;
+    let me = task(500, "nsaudit");
+    let subject = me.as_str();
+    let origin = own().get(&NsKind::Uts).copied();
     // A subject that is not the SYSCALL record's: another task, another comm, a kernel thread.
     for s in [
         task(501, "nsaudit"),

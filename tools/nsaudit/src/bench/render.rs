@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The text report (bench.txt) and the gnuplot data (bench.dat).
+
+use super::*;
+use std::fmt::Write as _;
+
+pub(super) fn fmt_spread(s: Option<Spread>, decimals: usize) -> String {
+    match s {
+        Some(s) => format!(
+            "{:.d$} ({:.d$}-{:.d$})",
+            s.median,
+            s.min,
+            s.max,
+            d = decimals
+        ),
+        None => "-".into(),
+    }
+}
+
+pub(super) fn verdict(ok: Option<bool>) -> &'static str {
+    match ok {
+        Some(true) => "met",
+        Some(false) => "MISSED",
+        None => "no data",
+    }
+}
+
+/// What the guest's clock measured, for the reports.
+pub fn clock_name(icount: bool) -> &'static str {
+    if icount {
+        "instructions (QEMU -icount: a second is 10^9 instructions of both CPUs together)"
+    } else {
+        "wall time (QEMU TCG)"
+    }
+}
+
+/// The text report: rates, ratios, targets, flood, memory.
+pub fn render_table(r: &BenchReport) -> String {
+    let mut s = String::new();
+    for section in [
+        table_head,
+        table_rates,
+        table_ratios,
+        table_records,
+        table_targets,
+        table_flood_and_memory,
+    ] {
+        section(&mut s, r);
+    }
+    s
+}
+
+/// The kernel, the clock and the configurations.
+fn table_head(s: &mut String, r: &BenchReport) {
+    let _ = writeln!(
+        s,
+        "nsaudit bench: kernel {}, {} CPU(s), {} rounds, blocks of ~{} ms{}",
+        r.kernel,
+        r.cpus,
+        r.rounds,
+        r.block_ms,
+        if r.quick { " (quick)" } else { "" }
+    );
+    let _ = writeln!(s, "clock: {}", clock_name(r.icount));
+    let _ = writeln!(s);
+    let _ = writeln!(s, "configurations:");
+    for c in Config::ALL {
+        let _ = writeln!(s, "  {:<17} {}", c.name(), c.describe());
+    }
+    let _ = writeln!(s);
+}
+
+/// Cycles per second per type and configuration.
+fn table_rates(s: &mut String, r: &BenchReport) {
+    let _ = writeln!(
+        s,
+        "create+destroy cycles per second: median over the rounds (min-max)"
+    );
+    let _ = write!(s, "{:<5} {:>7}", "type", "cycles");
+    for c in Config::ALL {
+        let _ = write!(s, " {:>19}", c.name());
+    }
+    let _ = writeln!(s);
+    for t in &r.types {
+        let _ = write!(s, "{:<5} {:>7}", t.kind.name(), t.cycles);
+        for c in Config::ALL {
+            let _ = write!(s, " {:>19}", fmt_spread(t.rate(c), 0));
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s);
+}
+
+/// Ratios to the baseline per type and configuration.
+fn table_ratios(s: &mut String, r: &BenchReport) {
+    let _ = writeln!(
+        s,
+        "ratio to the baseline of the same round: median (min-max); last column: \
+         module-audit-off / audit-off"
+    );
+    let _ = write!(s, "{:<5}", "type");
+    for c in &Config::ALL[1..] {
+        let _ = write!(s, " {:>19}", c.name());
+    }
+    let _ = writeln!(s, " {:>19}", "m-a-off/audit-off");
+    for t in &r.types {
+        let _ = write!(s, "{:<5}", t.kind.name());
+        for c in &Config::ALL[1..] {
+            let _ = write!(s, " {:>19}", fmt_spread(t.ratio(*c), 3));
+        }
+        let _ = writeln!(
+            s,
+            " {:>19}",
+            fmt_spread(t.ratio_to(Config::ModuleAuditOff, Config::AuditOff), 3)
+        );
+    }
+    let _ = writeln!(s);
+}
+
+/// Records per cycle per type and configuration.
+fn table_records(s: &mut String, r: &BenchReport) {
+    let _ = writeln!(
+        s,
+        "records the daemon received per cycle (AUDIT_NS_* / all)"
+    );
+    let _ = write!(s, "{:<5}", "type");
+    for c in Config::ALL {
+        let _ = write!(s, " {:>17}", c.name());
+    }
+    let _ = writeln!(s);
+    for t in &r.types {
+        let _ = write!(s, "{:<5}", t.kind.name());
+        for c in Config::ALL {
+            let i = c.index();
+            let _ = write!(
+                s,
+                " {:>17}",
+                format!("{:.2} / {:.2}", t.ns_records[i], t.records[i])
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s);
+}
+
+/// Whether each type meets the targets.
+fn table_targets(s: &mut String, r: &BenchReport) {
+    let _ = writeln!(s, "targets (medians of the per-round ratios):");
+    for t in &r.types {
+        let line: Vec<String> = targets(t)
+            .iter()
+            .map(|(what, ok)| format!("{what}: {}", verdict(*ok)))
+            .collect();
+        let _ = writeln!(s, "  {:<5} {}", t.kind.name(), line.join("; "));
+    }
+    let _ = writeln!(s);
+}
+
+/// The flood, the module's size and the memory of pinned namespaces.
+fn table_flood_and_memory(s: &mut String, r: &BenchReport) {
+    let f = &r.flood;
+    let _ = writeln!(
+        s,
+        "flood: {} uts namespaces created and removed by one task, {} run(s): \
+         {} records/s received (min-max), generator {} namespaces/s; \
+         {} of {} records received, lost +{}",
+        f.namespaces,
+        f.rates.len(),
+        fmt_spread(spread(&f.rates), 0),
+        fmt_spread(spread(&f.generated), 0),
+        f.received,
+        f.expected,
+        f.lost
+    );
+    let _ = writeln!(
+        s,
+        "module: coresize {} bytes, initsize {} bytes",
+        r.module_core, r.module_init
+    );
+    let m = &r.memory;
+    let _ = write!(
+        s,
+        "memory: {} namespace sets of six pinned by fds; Slab delta / MemAvailable drop (kB):",
+        m.sets
+    );
+    for (module, slab, avail) in &m.samples {
+        let _ = write!(
+            s,
+            " {}={}/{}",
+            if *module { "module" } else { "none" },
+            slab,
+            avail
+        );
+    }
+    let _ = writeln!(s);
+    match m.per_namespace() {
+        Some((slab, avail)) => {
+            let _ = writeln!(
+                s,
+                "memory per live namespace, module minus none: {slab:.0} bytes (Slab), \
+                 {avail:.0} bytes (MemAvailable)"
+            );
+        }
+        None => {
+            let _ = writeln!(s, "memory per live namespace: no data");
+        }
+    }
+    let _ = writeln!(s, "run time: {:.0} s", r.seconds);
+}
+
+/// gnuplot data: one line per type with, for each configuration but the baseline, the median
+/// ratio and its min and max.
+pub fn render_dat(r: &BenchReport) -> String {
+    let mut s = String::from("# type");
+    for c in &Config::ALL[1..] {
+        let _ = write!(s, " {0} {0}-min {0}-max", c.name());
+    }
+    s.push('\n');
+    for t in &r.types {
+        s.push_str(t.kind.name());
+        for c in &Config::ALL[1..] {
+            match t.ratio(*c) {
+                Some(x) => {
+                    let _ = write!(s, " {:.4} {:.4} {:.4}", x.median, x.min, x.max);
+                }
+                None => s.push_str(" NaN NaN NaN"),
+            }
+        }
+        s.push('\n');
+    }
+    s
+}

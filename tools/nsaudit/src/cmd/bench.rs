@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `nsaudit bench`.
+
+use anyhow::Context;
+use nsaudit::bench::{self, BenchArgs, BenchOptions};
+use nsaudit::guest::ModulePath;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    module: ModulePath,
+    /// A short run: 2 rounds of 300 ms blocks, a smaller flood and fewer pinned namespaces.
+    #[arg(long)]
+    quick: bool,
+    /// Rounds; each measures every type in every configuration once [default: 7, quick 2].
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// Length of a block of cycles in the baseline, ms [default: 1000, quick 300].
+    #[arg(long, value_name = "MS")]
+    block_ms: Option<u64>,
+    /// Namespaces of the flood [default: 5000, quick 1000].
+    #[arg(long, value_name = "N")]
+    flood: Option<u32>,
+    /// Namespace sets pinned for the memory measurement [default: 500, quick 100].
+    #[arg(long, value_name = "N")]
+    pin: Option<u32>,
+    /// Directory for bench.json, bench.txt and bench.dat.
+    #[arg(long, default_value = "/out")]
+    out: PathBuf,
+    /// The guest runs under QEMU -icount (scripts/bench --icount): its clock counts
+    /// instructions; the reports say so.
+    #[arg(long)]
+    icount: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let opts = BenchOptions::new(&BenchArgs {
+        module: args.module.module,
+        quick: args.quick,
+        rounds: args.rounds,
+        block_ms: args.block_ms,
+        flood: args.flood,
+        pin: args.pin,
+        out: args.out,
+        icount: args.icount,
+    })?;
+    let report = bench::run(&opts, &mut std::io::stderr()).context("nsaudit bench")?;
+    print!("{}", bench::render_table(&report));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `nsaudit check-log`: every `AUDIT_NS_*` record of an auditd log, its fields, the subject
+//! included, and that it agrees with its event's `SYSCALL` record and with the rest of the log.
+
+use super::exit_code;
+use anyhow::Context;
+use nsaudit::checklog;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The log, e.g. the --log output of validate.
+    file: PathBuf,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let file = &args.file;
+    let f = File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let c = checklog::check_log(&file.display().to_string(), BufReader::new(f));
+    for p in &c.problems {
+        println!("{p}");
+    }
+    println!("{}", c.summary());
+    Ok(exit_code(c.failed == 0))
+}

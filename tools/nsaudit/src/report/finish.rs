@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! From the state of the inference to the report: trees of containers and namespaces.
+
+use super::*;
+
+impl Reporter {
+    fn ns_ref(&self, key: NsKey) -> NsRef {
+        NsRef {
+            kind: key.0.name(),
+            inode: self.namespaces.get(&key).map_or(0, |n| n.inum),
+            id: key.1,
+        }
+    }
+
+    /// Ends the input: processes the events still open and builds the report.
+    pub fn finish(mut self) -> Report {
+        self.flush(true);
+        self.warn_unmatched_events();
+        let containers = self.container_tree();
+        let namespaces = self.namespace_tree();
+        let selection = self.opts.selecting().then(|| self.selection());
+        Report {
+            summary: self.summary,
+            containers,
+            namespaces,
+            selection,
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    /// A warning for each `--event` that matched no creating event.
+    fn warn_unmatched_events(&mut self) {
+        for (i, sel) in self.opts.events.clone().iter().enumerate() {
+            if !self.event_hits[i] {
+                let what = match sel {
+                    EventSelector::Serial(n) => format!("serial {n}"),
+                    EventSelector::Stamp(s) => s.to_string(),
+                };
+                self.summary.warnings += 1;
+                self.diagnostics.push(Diagnostic {
+                    file: "--event".into(),
+                    line: 0,
+                    severity: Severity::Warning,
+                    message: format!("no event with {what} created a namespace"),
+                });
+            }
+        }
+    }
+
+    /// Whether the report shows container `c`: all of them, or those a selection wants.
+    fn container_shown(&self, c: &Container) -> bool {
+        !self.opts.selecting() || c.interesting
+    }
+
+    /// The containers shown, as a tree by first parent in order of creation: the roots and
+    /// the children of each.
+    fn container_children(&self) -> (Vec<Cid>, Vec<Vec<Cid>>) {
+        let mut children: Vec<Vec<Cid>> = vec![Vec::new(); self.containers.len()];
+        let mut roots = Vec::new();
+        for (i, c) in self.containers.iter().enumerate() {
+            let Some(c) = c else { continue };
+            if !self.container_shown(c) {
+                continue;
+            }
+            let parent = c.parents.first().copied().filter(|&p| {
+                self.containers[p]
+                    .as_ref()
+                    .is_some_and(|pc| self.container_shown(pc))
+            });
+            match parent {
+                Some(p) if p < i => children[p].push(i),
+                _ => roots.push(i),
+            }
+        }
+        (roots, children)
+    }
+
+    /// The containers, depth first, each with the events inside it and its nested ones.
+    fn container_tree(&self) -> Vec<ContainerOut> {
+        let n = self.containers.len();
+        let (roots, children) = self.container_children();
+        let mut totals = vec![0u64; n];
+        for i in (0..n).rev() {
+            if let Some(c) = &self.containers[i] {
+                totals[i] += c.inside;
+                if let Some(&p) = c.parents.first() {
+                    if p < i {
+                        totals[p] += totals[i];
+                    }
+                }
+            }
+        }
+        let mut containers = Vec::new();
+        let mut stack: Vec<(Cid, usize)> = roots.iter().rev().map(|&r| (r, 0)).collect();
+        while let Some((i, depth)) = stack.pop() {
+            let Some(c) = &self.containers[i] else {
+                continue;
+            };
+            let stamp_of = |p: Cid| self.containers[p].as_ref().map(|pc| pc.stamp);
+            containers.push(ContainerOut {
+                id: c.stamp,
+                file: self.files[c.loc.file as usize].clone(),
+                line: c.loc.line,
+                creator: c.creator.clone(),
+                syscall: c.syscall.clone(),
+                namespaces: c.members.iter().map(|&k| self.ns_ref(k)).collect(),
+                parent: c.parents.first().and_then(|&p| stamp_of(p)),
+                also_derived_from: c
+                    .parents
+                    .iter()
+                    .skip(1)
+                    .filter_map(|&p| stamp_of(p))
+                    .collect(),
+                depth,
+                removed: c.removed,
+                ended: c.ended,
+                events_inside: c.inside,
+                events_with_nested: totals[i],
+                tasks_seen: c.tasks_seen,
+            });
+            for &ch in children[i].iter().rev() {
+                stack.push((ch, depth + 1));
+            }
+        }
+        containers
+    }
+
+    /// Whether the report shows a namespace: all of them, or those selected and those of the
+    /// containers a selection wants.
+    fn ns_shown(&self, ns: &Namespace) -> bool {
+        !self.opts.selecting()
+            || ns.selected
+            || matches!(ns.origin, Origin::Container(c)
+                if self.containers[c].as_ref().is_some_and(|ct| ct.interesting))
+    }
+
+    /// The namespaces as lineage trees, by type, then id.
+    fn namespace_tree(&self) -> Vec<NamespaceOut> {
+        let mut ns_roots: Vec<NsKey> = self
+            .namespaces
+            .iter()
+            .filter(|(_, ns)| self.ns_shown(ns))
+            .filter(|(_, ns)| {
+                ns.parent
+                    .and_then(|p| self.namespaces.get(&p))
+                    .is_none_or(|p| !self.ns_shown(p))
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        ns_roots.sort();
+        let mut namespaces = Vec::new();
+        let mut stack: Vec<(NsKey, usize)> = ns_roots.iter().rev().map(|&r| (r, 0)).collect();
+        while let Some((key, depth)) = stack.pop() {
+            let Some(ns) = self.namespaces.get(&key) else {
+                continue;
+            };
+            let (origin, created) = match ns.origin {
+                Origin::Container(c) => ("container", self.containers[c].as_ref().map(|c| c.stamp)),
+                Origin::Existing(s) => ("existing", Some(s)),
+                Origin::Unknown => ("unknown", None),
+            };
+            namespaces.push(NamespaceOut {
+                ns: self.ns_ref(key),
+                origin,
+                created,
+                parent: ns.parent.map(|p| self.ns_ref(p)),
+                removed: ns.removed,
+                depth,
+            });
+            let mut ch: Vec<NsKey> = ns
+                .children
+                .iter()
+                .copied()
+                .filter(|c| self.namespaces.get(c).is_some_and(|n| self.ns_shown(n)))
+                .collect();
+            ch.sort();
+            for c in ch.into_iter().rev() {
+                stack.push((c, depth + 1));
+            }
+        }
+        namespaces
+    }
+
+    /// What `--ns` and `--event` matched, and the events listed for them.
+    fn selection(&mut self) -> SelectionOut {
+        let mut roots = self.selected_roots.clone();
+        roots.sort();
+        SelectionOut {
+            namespaces: roots.iter().map(|&k| self.ns_ref(k)).collect(),
+            containers: self
+                .containers
+                .iter()
+                .flatten()
+                .filter(|c| {
+                    self.opts.events.iter().any(|e| e.matches(&c.stamp))
+                        || c.members.iter().any(|m| self.selected_roots.contains(m))
+                })
+                .map(|c| c.stamp)
+                .collect(),
+            events: std::mem::take(&mut self.events),
+        }
+    }
+}

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The heuristic of the module documentation: namespaces, containers and the tasks inside.
+
+use super::*;
+
+/// Key of a namespace: type and id.
+pub(super) type NsKey = (NsKind, u64);
+/// A container is numbered in the order of creation.
+pub(super) type Cid = usize;
+
+/// Where a namespace comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// Created by the event of that container.
+    Container(Cid),
+    /// `op=existing`: alive when the module was loaded, reported at that stamp.
+    Existing(Stamp),
+    /// Known only as the `old_` of another namespace or from its removal.
+    Unknown,
+}
+
+#[derive(Debug)]
+pub(super) struct Namespace {
+    pub(super) inum: u64,
+    pub(super) origin: Origin,
+    pub(super) parent: Option<NsKey>,
+    pub(super) children: Vec<NsKey>,
+    pub(super) removed: Option<Stamp>,
+    /// Selected by `--ns`, or derived from one that is.
+    pub(super) selected: bool,
+}
+
+#[derive(Debug)]
+pub(super) struct Container {
+    pub(super) stamp: Stamp,
+    pub(super) loc: Loc,
+    pub(super) creator: Option<Subject>,
+    pub(super) syscall: Option<Syscall>,
+    pub(super) members: Vec<NsKey>,
+    pub(super) removed: usize,
+    pub(super) ended: Option<Stamp>,
+    /// Containers whose namespaces this one's were derived from, or whose task created it.
+    pub(super) parents: Vec<Cid>,
+    /// Events with [`Reason::Inside`] for this container.
+    pub(super) inside: u64,
+    /// Tasks seen inside: counted, not kept.
+    pub(super) tasks_seen: u64,
+    /// Live tasks, so they can be dropped when the container ends.
+    pub(super) tasks: Vec<u32>,
+    pub(super) interesting: bool,
+}
+
+/// A task the report follows.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Task {
+    pub(super) container: Cid,
+    pub(super) ppid: u32,
+}
+
+impl Reporter {
+    pub(super) fn ns_selected(&self, kind: NsKind, ns: NsIdent) -> bool {
+        self.opts.ns.iter().any(|s| match *s {
+            NsSelector::Inode(k, inum) => k == kind && inum == ns.inum,
+            NsSelector::Id(id) => id == ns.id,
+        })
+    }
+
+    /// The namespace `key`, created as known only by reference when the log has not shown it.
+    pub(super) fn ensure_ns(&mut self, kind: NsKind, ident: NsIdent) -> NsKey {
+        let key = (kind, ident.id);
+        if !self.namespaces.contains_key(&key) {
+            let selected = self.ns_selected(kind, ident);
+            if selected {
+                self.selected_roots.push(key);
+            }
+            self.namespaces.insert(
+                key,
+                Namespace {
+                    inum: ident.inum,
+                    origin: Origin::Unknown,
+                    parent: None,
+                    children: Vec::new(),
+                    removed: None,
+                    selected,
+                },
+            );
+        }
+        key
+    }
+
+    pub(super) fn container(&mut self, c: Cid) -> Option<&mut Container> {
+        self.containers.get_mut(c).and_then(Option::as_mut)
+    }
+
+    pub(super) fn add_task(&mut self, pid: u32, ppid: u32, c: Cid) {
+        if pid == 0 {
+            return;
+        }
+        if let Some(old) = self.tasks.insert(pid, Task { container: c, ppid }) {
+            if old.container != c {
+                if let Some(oc) = self.container(old.container) {
+                    oc.tasks.retain(|&p| p != pid);
+                }
+            }
+        }
+        if let Some(ct) = self.container(c) {
+            if !ct.tasks.contains(&pid) {
+                ct.tasks.push(pid);
+                ct.tasks_seen += 1;
+            }
+        }
+    }
+
+    pub(super) fn drop_task(&mut self, pid: u32) {
+        if let Some(t) = self.tasks.remove(&pid) {
+            if let Some(c) = self.container(t.container) {
+                c.tasks.retain(|&p| p != pid);
+            }
+        }
+    }
+
+    /// The container the task `pid` (child of `ppid`) is inside, following the rules of the
+    /// module documentation; `adopt` lets a child of a known task join its container.
+    pub(super) fn task_container(&mut self, pid: u32, ppid: u32, adopt: bool) -> Option<Cid> {
+        if pid == 0 {
+            return None;
+        }
+        if let Some(t) = self.tasks.get(&pid).copied() {
+            let same_parent = t.ppid == ppid
+                || self
+                    .tasks
+                    .get(&ppid)
+                    .is_some_and(|p| p.container == t.container);
+            if same_parent {
+                if t.ppid != ppid {
+                    self.tasks.insert(
+                        pid,
+                        Task {
+                            container: t.container,
+                            ppid,
+                        },
+                    );
+                }
+                return Some(t.container);
+            }
+            // The pid was reused by a task outside.
+            self.drop_task(pid);
+        }
+        if !adopt {
+            return None;
+        }
+        let c = self.tasks.get(&ppid)?.container;
+        self.add_task(pid, ppid, c);
+        Some(c)
+    }
+
+    /// Whether container `y` is `x` or nested in it.
+    pub(super) fn within(&self, mut y: Cid, x: Cid) -> bool {
+        for _ in 0..self.containers.len() {
+            if y == x {
+                return true;
+            }
+            match self
+                .containers
+                .get(y)
+                .and_then(Option::as_ref)
+                .and_then(|c| c.parents.first())
+            {
+                Some(&p) if p < y => y = p,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Whether the task `pid` is inside a container with a PID namespace, so that the pids it
+    /// sees are not the global ones.
+    pub(super) fn in_pid_container(&self, pid: u32) -> bool {
+        self.tasks.get(&pid).is_some_and(|t| {
+            self.containers
+                .get(t.container)
+                .and_then(Option::as_ref)
+                .is_some_and(|c| c.members.iter().any(|(k, _)| *k == NsKind::Pid))
+        })
+    }
+
+    /// Takes one event: its namespace records, then where its task is.
+    pub(super) fn process(&mut self, ev: Pending) {
+        self.summary.events += 1;
+        let subject = ev.syscall.as_ref().map(|(_, s)| s.clone()).or_else(|| {
+            ev.ns
+                .iter()
+                .filter(|r| !r.kernel())
+                .find_map(|r| r.subject.clone())
+        });
+        // Only DEL records: the task is exiting, it joins nothing.
+        let adopt = ev.syscall.is_some() || ev.ns.iter().any(|r| r.op != Op::Remove);
+        let inside = subject
+            .as_ref()
+            .and_then(|s| self.task_container(s.pid, s.ppid, adopt));
+        let mut fx = Effects::default();
+        for rec in &ev.ns {
+            if self.opts.selecting() {
+                let verb = if rec.op == Op::Remove { "DEL" } else { "INIT" };
+                let (kind, ns) = (rec.kind.name(), rec.ns);
+                fx.ns_text
+                    .push(format!("{verb} {kind}:{} id={}", ns.inum, ns.id));
+            }
+            match rec.op {
+                Op::Create | Op::Existing => self.take_init(&ev, rec, subject.as_ref(), &mut fx),
+                Op::Remove => self.take_del(&ev, rec, &mut fx),
+            }
+        }
+        let inside = self.creator_container(inside, &fx.lineage, subject.as_ref());
+        if let Some(c) = fx.created {
+            fx.reasons.push((c, Reason::Created));
+            self.place_creation(c, &ev, inside, &fx.lineage, subject.as_ref());
+        }
+        if let Some(p) = inside {
+            fx.reasons.push((p, Reason::Inside));
+        }
+        // One reason per container, the strongest: Created, then Removed, then Inside.
+        fx.reasons.sort_by_key(|&(c, r)| (c, r as u8));
+        fx.reasons.dedup_by_key(|&mut (c, _)| c);
+        for &(c, r) in &fx.reasons {
+            if r == Reason::Inside {
+                if let Some(ct) = self.container(c) {
+                    ct.inside += 1;
+                }
+            }
+        }
+        if let (Some(s), Some((call, _))) = (&subject, &ev.syscall) {
+            if call.nr == SYS_EXIT_GROUP && call.name.is_some() {
+                self.drop_task(s.pid);
+            }
+        }
+        if self.opts.selecting() {
+            self.list_event(ev, subject, fx);
+        }
+    }
+
+    /// An INIT record: a namespace created by the event (in its container) or existing at
+    /// module load.
+    fn take_init(
+        &mut self,
+        ev: &Pending,
+        rec: &NsRec,
+        subject: Option<&Subject>,
+        fx: &mut Effects,
+    ) {
+        let key = (rec.kind, rec.ns.id);
+        let k = rec.kind.index();
+        if rec.op == Op::Create {
+            self.summary.created.0[k] += 1;
+        } else {
+            self.summary.existing.0[k] += 1;
+        }
+        if let Some(ns) = self.namespaces.get(&key) {
+            // A second module load writes op=existing again: nothing new.
+            if rec.op == Op::Existing && ns.origin != Origin::Unknown {
+                return;
+            }
+            if ns.origin != Origin::Unknown || ns.removed.is_some() {
+                let msg = format!(
+                    "a second INIT record for {}:{} id={} (the log repeats itself, or \
+                     logs are out of order); ignored",
+                    rec.kind.name(),
+                    rec.ns.inum,
+                    rec.ns.id
+                );
+                self.diag(ev.loc, Severity::Warning, msg);
+                return;
+            }
+        }
+        let parent = rec.old.map(|o| self.ensure_ns(rec.kind, o));
+        let key = self.ensure_ns(rec.kind, rec.ns);
+        let parent_selected = parent
+            .and_then(|p| self.namespaces.get(&p))
+            .is_some_and(|p| p.selected);
+        let origin = if rec.op == Op::Create {
+            let c = match fx.created {
+                Some(c) => c,
+                None => self.new_container(ev, subject),
+            };
+            fx.created = Some(c);
+            Origin::Container(c)
+        } else {
+            Origin::Existing(ev.stamp)
+        };
+        let ns = self.namespaces.get_mut(&key).expect("just inserted");
+        ns.origin = origin;
+        ns.parent = parent;
+        ns.selected |= parent_selected;
+        let selected = ns.selected;
+        fx.interesting_ns |= selected;
+        if let Some(p) = parent.and_then(|p| self.namespaces.get_mut(&p)) {
+            p.children.push(key);
+        }
+        let parent_container =
+            parent
+                .and_then(|p| self.namespaces.get(&p))
+                .and_then(|p| match p.origin {
+                    Origin::Container(pc) => Some(pc),
+                    _ => None,
+                });
+        if let Origin::Container(c) = origin {
+            let ct = self.container(c).expect("just created");
+            ct.members.push(key);
+            ct.interesting |= selected;
+            if let Some(pc) = parent_container {
+                if !fx.lineage.contains(&pc) {
+                    fx.lineage.push(pc);
+                }
+            }
+        }
+    }
+
+    /// The container of the event `ev`, which created its first namespace.
+    fn new_container(&mut self, ev: &Pending, subject: Option<&Subject>) -> Cid {
+        let c = self.containers.len();
+        self.containers.push(Some(Container {
+            stamp: ev.stamp,
+            loc: ev.loc,
+            creator: subject.cloned(),
+            syscall: ev.syscall.as_ref().map(|(s, _)| s.clone()),
+            members: Vec::new(),
+            removed: 0,
+            ended: None,
+            parents: Vec::new(),
+            inside: 0,
+            tasks_seen: 0,
+            tasks: Vec::new(),
+            interesting: false,
+        }));
+        self.summary.containers += 1;
+        c
+    }
+
+    /// A DEL record: the first removal in a container drops its tasks, the last ends it.
+    fn take_del(&mut self, ev: &Pending, rec: &NsRec, fx: &mut Effects) {
+        let key = (rec.kind, rec.ns.id);
+        self.summary.removed.0[rec.kind.index()] += 1;
+        if !self.namespaces.contains_key(&key) {
+            self.summary.removed_unknown += 1;
+        }
+        let key = self.ensure_ns(rec.kind, rec.ns);
+        let ns = self.namespaces.get_mut(&key).expect("just inserted");
+        if ns.removed.is_some() {
+            let msg = format!(
+                "a second DEL record for {}:{} id={}; ignored",
+                rec.kind.name(),
+                rec.ns.inum,
+                rec.ns.id
+            );
+            self.diag(ev.loc, Severity::Warning, msg);
+            return;
+        }
+        ns.removed = Some(ev.stamp);
+        fx.interesting_ns |= ns.selected;
+        let Origin::Container(c) = ns.origin else {
+            return;
+        };
+        fx.reasons.push((c, Reason::Removed));
+        let mut tasks = Vec::new();
+        if let Some(ct) = self.container(c) {
+            ct.removed += 1;
+            if ct.removed == 1 {
+                tasks = std::mem::take(&mut ct.tasks);
+            }
+            if ct.removed == ct.members.len() {
+                ct.ended = Some(ev.stamp);
+            }
+        }
+        for pid in tasks {
+            self.tasks.remove(&pid);
+        }
+        if self.container(c).is_some_and(|ct| ct.ended.is_some()) {
+            self.summary.containers_ended += 1;
+        }
+    }
+
+    /// The creator's container: the task's (`inside`), unless the lineage contradicts it.
+    fn creator_container(
+        &mut self,
+        inside: Option<Cid>,
+        lineage: &[Cid],
+        subject: Option<&Subject>,
+    ) -> Option<Cid> {
+        match (inside, lineage.first().copied()) {
+            (Some(y), Some(x)) if !self.within(y, x) => {
+                if let Some(s) = subject {
+                    self.add_task(s.pid, s.ppid, x);
+                }
+                Some(x)
+            }
+            (None, Some(x)) => Some(x),
+            (y, _) => y,
+        }
+    }
+
+    /// Places the container `c` that `ev` created: its parents, the task now inside it, and
+    /// whether a selection wants it.
+    fn place_creation(
+        &mut self,
+        c: Cid,
+        ev: &Pending,
+        inside: Option<Cid>,
+        lineage: &[Cid],
+        subject: Option<&Subject>,
+    ) {
+        let mut parents: Vec<Cid> = inside.into_iter().collect();
+        parents.extend(lineage.iter().filter(|&&p| Some(p) != inside));
+        if let Some(ct) = self.container(c) {
+            ct.parents = parents;
+        }
+        let call = ev.syscall.as_ref().map(|(s, _)| s);
+        // The system call as far as the report knows it: (number, exit) on x86_64.
+        let known = call.filter(|c| c.name.is_some()).map(|c| (c.nr, c.exit));
+        if let Some(s) = subject {
+            match (call.is_some(), known) {
+                (_, Some((SYS_CLONE | SYS_CLONE3 | SYS_FORK | SYS_VFORK, Some(child))))
+                    if child > 0 && !self.in_pid_container(s.pid) =>
+                {
+                    if let Ok(child) = u32::try_from(child) {
+                        self.add_task(child, s.pid, c);
+                    }
+                }
+                (false, _) | (_, Some((SYS_UNSHARE, _))) => self.add_task(s.pid, s.ppid, c),
+                _ => {}
+            }
+        }
+        let by_event = self.opts.events.iter().position(|e| e.matches(&ev.stamp));
+        if let Some(i) = by_event {
+            self.event_hits[i] = true;
+        }
+        let parents_interesting = self
+            .container(c)
+            .map_or(Vec::new(), |ct| ct.parents.clone());
+        let pi = parents_interesting.iter().any(|&p| {
+            self.containers
+                .get(p)
+                .and_then(Option::as_ref)
+                .is_some_and(|pc| pc.interesting)
+        });
+        if let Some(ct) = self.container(c) {
+            ct.interesting |= by_event.is_some() || pi;
+        }
+    }
+
+    /// Lists the event in the selection if it concerns a selected namespace or container.
+    fn list_event(&mut self, ev: Pending, subject: Option<Subject>, fx: Effects) {
+        let listed = fx.interesting_ns
+            || fx.reasons.iter().any(|&(c, _)| {
+                self.containers
+                    .get(c)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|ct| ct.interesting)
+            });
+        if !listed {
+            return;
+        }
+        let containers = fx
+            .reasons
+            .iter()
+            .filter_map(|&(c, r)| {
+                self.containers
+                    .get(c)
+                    .and_then(Option::as_ref)
+                    .map(|ct| (ct.stamp, r))
+            })
+            .collect();
+        let n = (ev.records as usize).min(EVENT_TYPES);
+        self.events.push(EventOut {
+            stamp: ev.stamp,
+            file: self.files[ev.loc.file as usize].clone(),
+            line: ev.loc.line,
+            records: ev.records,
+            types: ev.types[..n].to_vec(),
+            subject,
+            syscall: ev.syscall.map(|(s, _)| s),
+            namespaces: fx.ns_text,
+            containers,
+        });
+    }
+}
+
+/// What one event did, gathered while its namespace records are taken.
+#[derive(Default)]
+struct Effects {
+    /// The containers it belongs to and why, before one reason per container is kept.
+    reasons: Vec<(Cid, Reason)>,
+    /// A record concerned a selected namespace.
+    interesting_ns: bool,
+    /// The container it created.
+    created: Option<Cid>,
+    /// Containers the new namespaces were derived from: their creator was inside.
+    lineage: Vec<Cid>,
+    /// `INIT net:4026532033 id=28` for each namespace record, when selecting.
+    ns_text: Vec<String>,
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `nsaudit report`: containers, namespace lineage and the events inside them, from the records
+//! of an auditd log alone.
+//!
+//! # What the log says
+//!
+//! * Lineage: every `AUDIT_NS_INIT_*` record names the new namespace (`<t>ns=`, `<t>ns_id=`) and
+//!   the one it was derived from (`old_<t>ns=`, `old_<t>ns_id=`).  Namespaces are keyed by type
+//!   and `ns_id`, which the kernel never reuses; inode numbers are reused.
+//! * Containers: the namespaces created by one event (one `clone`/`unshare` with several
+//!   `CLONE_NEW*` flags share `msg=audit(time:serial)`) form a *container*, named by that
+//!   event.  Its creator is the subject of the event's `SYSCALL` record (or of its INIT records
+//!   when there is none).  It ends with the last `AUDIT_NS_DEL_*` record of its namespaces.
+//!
+//! # What the report infers (the heuristic)
+//!
+//! A record other than INIT/DEL does not say which namespaces its task was in.  The report
+//! follows tasks by pid:
+//!
+//! * the creator of a container is inside it after an `unshare` (or when the event has no
+//!   `SYSCALL` record); after `clone`/`clone3`/`fork`/`vfork` the new child, whose pid is the
+//!   `exit=` value, is inside and the caller is not;
+//! * a task whose `ppid` is a task inside container C, first seen after C was created, is inside
+//!   C (its child);
+//! * a task that creates a namespace derived from one of C's was inside C;
+//! * a task leaves the report at `exit_group`, when its pid shows up with a `ppid` that is not
+//!   its parent's nor a task of the same container (the pid was reused), and when the first
+//!   namespace of its container is removed (no task can be in a namespace that is removed).
+//!
+//! Limits: a task forked *before* its parent entered a container is counted in it if its first
+//! record comes after; the `exit=` of a `clone` called inside a PID namespace is a pid of that
+//! namespace, so such children are found only through their `ppid`; `setns(2)` is not followed
+//! (its record does not say which namespace); tasks that are orphaned and reparented outside
+//! the container are lost; tasks of namespaces that existed before the log began are not known,
+//! only the containers derived from them; only the system calls the audit rules select have
+//! records at all.
+//!
+//! # Streaming
+//!
+//! Lines are read one at a time; records are grouped into events by their stamp in a window:
+//! an event is closed when its `EOE` record arrives or when a record more than [`WINDOW`]
+//! serials away arrives, and events are processed in the order they began.  Memory is bounded
+//! by the window, the namespaces and containers of the log (a few hundred bytes each), the
+//! tasks followed while they live and the events listed (only with `--ns` or `--event`), never
+//! by the number of records.  A record that arrives after its event was closed is counted as a
+//! separate event, with a warning.
+
+pub mod capture;
+mod decode;
+mod finish;
+pub mod genlog;
+mod infer;
+mod model;
+mod parse;
+mod render;
+mod select;
+#[cfg(test)]
+mod tests;
+
+pub use decode::{Subject, Syscall};
+pub use model::{
+    ContainerOut, EventOut, NamespaceOut, NsRef, PerKind, Reason, Report, SelectionOut, Summary,
+};
+pub use parse::{parse_line, Fields, Line, Stamp};
+pub use select::{EventSelector, NsSelector, ReportOptions};
+
+use crate::record::{
+    check_field, parse_decimal, parse_stamp, snippet, split_log_line, type_from_name, ParseError,
+    AUDIT_EOE, AUDIT_SYSCALL,
+};
+use crate::reference::{NsIdent, NsKind, Op};
+use crate::syscall::{SYS_CLONE, SYS_CLONE3, SYS_EXIT_GROUP, SYS_FORK, SYS_UNSHARE, SYS_VFORK};
+use decode::*;
+use infer::*;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::io::{self, BufRead, Write};
+use thiserror::Error;
+
+/// An event is closed when a record this many serials away from it arrives.
+pub const WINDOW: u64 = 1000;
+/// At most this many diagnostics are kept; the rest are only counted.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
+/// Why a line was not taken.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum LineError {
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("{ty} record without {field}=")]
+    Missing { ty: String, field: &'static str },
+    #[error("{ty} record: bad {field}={value:?}")]
+    BadValue {
+        ty: String,
+        field: &'static str,
+        value: String,
+    },
+    #[error("not valid UTF-8")]
+    NotUtf8,
+}
+
+/// What a diagnostic is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A line that could not be read: it counts as bad.
+    Error,
+    /// Something in the records that does not fit (late record, duplicate INIT).
+    Warning,
+}
+
+/// A message about one line of a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: u64,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}:{}: {sev}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// Errors of the report as a whole.
+#[derive(Debug, Error)]
+pub enum ReportError {
+    #[error("{file}: read error after line {line}: {source}")]
+    Read {
+        file: String,
+        line: u64,
+        source: io::Error,
+    },
+    #[error("bad selector {0:?}: expected <type>:<inode> (type mnt, uts, ipc, user, pid or net) or a namespace id")]
+    BadNsSelector(String),
+    #[error("bad event {0:?}: expected a serial (123) or a stamp (1795923186.392:123)")]
+    BadEventSelector(String),
+    #[error("cannot write the report: {0}")]
+    Write(#[from] io::Error),
+}
+
+/// Where a record or an event was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Loc {
+    file: u32,
+    line: u64,
+}
+
+/// Record types kept per event (beyond, they are only counted).
+const EVENT_TYPES: usize = 8;
+
+/// An event whose records are still being collected.
+#[derive(Debug)]
+struct Pending {
+    stamp: Stamp,
+    loc: Loc,
+    records: u32,
+    types: [u16; EVENT_TYPES],
+    syscall: Option<(Syscall, Subject)>,
+    ns: Vec<NsRec>,
+    complete: bool,
+}
+
+/// Reads auditd logs and builds the report; see the module documentation.
+pub struct Reporter {
+    opts: ReportOptions,
+    files: Vec<String>,
+    summary: Summary,
+    diagnostics: Vec<Diagnostic>,
+    pending: VecDeque<Pending>,
+    /// Sequence number of `pending[0]`.
+    pending_base: u64,
+    pending_index: HashMap<Stamp, u64>,
+    /// The newest serial seen.
+    newest: Option<u64>,
+    /// Stamps of recently closed events, oldest first, to recognise late records.
+    closed: VecDeque<Stamp>,
+    closed_set: HashSet<Stamp>,
+    namespaces: HashMap<NsKey, Namespace>,
+    containers: Vec<Option<Container>>,
+    tasks: HashMap<u32, Task>,
+    events: Vec<EventOut>,
+    selected_roots: Vec<NsKey>,
+    event_hits: Vec<bool>,
+}
+
+impl Reporter {
+    pub fn new(opts: ReportOptions) -> Self {
+        let n = opts.events.len();
+        Reporter {
+            opts,
+            files: Vec::new(),
+            summary: Summary::default(),
+            diagnostics: Vec::new(),
+            pending: VecDeque::new(),
+            pending_base: 0,
+            pending_index: HashMap::new(),
+            newest: None,
+            closed: VecDeque::new(),
+            closed_set: HashSet::new(),
+            namespaces: HashMap::new(),
+            containers: Vec::new(),
+            tasks: HashMap::new(),
+            events: Vec::new(),
+            selected_roots: Vec::new(),
+            event_hits: vec![false; n],
+        }
+    }
+
+    fn diag(&mut self, loc: Loc, severity: Severity, message: String) {
+        match severity {
+            Severity::Error => self.summary.bad_lines += 1,
+            Severity::Warning => self.summary.warnings += 1,
+        }
+        if self.diagnostics.len() < MAX_DIAGNOSTICS {
+            self.diagnostics.push(Diagnostic {
+                file: self.files[loc.file as usize].clone(),
+                line: loc.line,
+                severity,
+                message,
+            });
+        }
+    }
+
+    /// Reads one log, `name` being what messages call it.  Lines that cannot be parsed are
+    /// counted and reported as diagnostics; only a read error stops the file.
+    pub fn read<R: BufRead>(&mut self, name: &str, mut reader: R) -> Result<(), ReportError> {
+        let file = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        self.files.push(name.to_string());
+        self.summary.files.push(name.to_string());
+        let mut buf = Vec::with_capacity(1024);
+        let mut line_no = 0u64;
+        loop {
+            buf.clear();
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(|source| ReportError::Read {
+                    file: name.to_string(),
+                    line: line_no,
+                    source,
+                })?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            self.summary.lines += 1;
+            let loc = Loc {
+                file,
+                line: line_no,
+            };
+            let complete = buf.last() == Some(&b'\n');
+            let text = if complete { &buf[..n - 1] } else { &buf[..] };
+            if text.iter().all(|b| b.is_ascii_whitespace())
+                || text.starts_with(b"----")
+                || text.starts_with(b"time->")
+            {
+                continue;
+            }
+            let r = self.line(text, loc);
+            match (r, complete) {
+                (Ok(()), true) => {}
+                (Ok(()), false) => self.diag(
+                    loc,
+                    Severity::Warning,
+                    "the last line has no newline (the log may be cut here)".into(),
+                ),
+                (Err(e), true) => self.diag(loc, Severity::Error, e.to_string()),
+                (Err(e), false) => self.diag(
+                    loc,
+                    Severity::Error,
+                    format!("truncated last line (no newline at the end of the file): {e}"),
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes one line (without its newline).
+    fn line(&mut self, text: &[u8], loc: Loc) -> Result<(), LineError> {
+        let line = parse_line(text)?;
+        let mut syscall = None;
+        let mut ns = None;
+        if line.ty == AUDIT_SYSCALL {
+            syscall = Some(decode_syscall(&line)?);
+        } else if let Some((kind, init)) = NsKind::from_type(line.ty) {
+            ns = Some(decode_ns(&line, kind, init)?);
+        }
+        self.summary.records += 1;
+        self.add_record(line.ty, line.stamp, loc, syscall, ns);
+        Ok(())
+    }
+
+    fn add_record(
+        &mut self,
+        ty: u16,
+        stamp: Stamp,
+        loc: Loc,
+        syscall: Option<(Syscall, Subject)>,
+        ns: Option<NsRec>,
+    ) {
+        let seq = match self.pending.back() {
+            Some(p) if p.stamp == stamp => Some(self.pending_base + self.pending.len() as u64 - 1),
+            _ => self.pending_index.get(&stamp).copied(),
+        };
+        let seq = match seq {
+            Some(seq) => seq,
+            None => {
+                if self.closed_set.contains(&stamp) {
+                    self.summary.late_records += 1;
+                    self.diag(
+                        loc,
+                        Severity::Warning,
+                        format!(
+                            "a record of event {stamp} arrived after the event was closed \
+                             ({WINDOW} serials later or after its EOE); counted as a separate event"
+                        ),
+                    );
+                }
+                let seq = self.pending_base + self.pending.len() as u64;
+                self.pending.push_back(Pending {
+                    stamp,
+                    loc,
+                    records: 0,
+                    types: [0; EVENT_TYPES],
+                    syscall: None,
+                    ns: Vec::new(),
+                    complete: false,
+                });
+                self.pending_index.insert(stamp, seq);
+                seq
+            }
+        };
+        let i = (seq - self.pending_base) as usize;
+        let p = &mut self.pending[i];
+        if (p.records as usize) < EVENT_TYPES {
+            p.types[p.records as usize] = ty;
+        }
+        p.records += 1;
+        if let Some(s) = syscall {
+            if p.syscall.is_none() {
+                p.syscall = Some(s);
+            }
+        }
+        p.ns.extend(ns);
+        if ty == AUDIT_EOE {
+            p.complete = true;
+        }
+        self.newest = Some(stamp.serial);
+        self.flush(false);
+    }
+
+    /// Processes the events at the front of the window that are complete or too old (all of
+    /// them with `all`).
+    fn flush(&mut self, all: bool) {
+        while let Some(front) = self.pending.front() {
+            let old = self
+                .newest
+                .is_some_and(|n| n.abs_diff(front.stamp.serial) > WINDOW);
+            if !(all || front.complete || old) {
+                break;
+            }
+            let Some(ev) = self.pending.pop_front() else {
+                break;
+            };
+            self.pending_base += 1;
+            self.pending_index.remove(&ev.stamp);
+            if self.closed.len() >= WINDOW as usize * 4 {
+                if let Some(s) = self.closed.pop_front() {
+                    self.closed_set.remove(&s);
+                }
+            }
+            if self.closed_set.insert(ev.stamp) {
+                self.closed.push_back(ev.stamp);
+            }
+            self.process(ev);
+        }
+    }
+}
+
+/// Reads the logs in order and builds the report.
+pub fn report_from_readers<R: BufRead>(
+    opts: ReportOptions,
+    inputs: impl IntoIterator<Item = (String, R)>,
+) -> Result<Report, ReportError> {
+    let mut r = Reporter::new(opts);
+    for (name, input) in inputs {
+        r.read(&name, input)?;
+    }
+    Ok(r.finish())
+}

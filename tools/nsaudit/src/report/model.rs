@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The finished report: what `--format json` prints and the renderers read.
+
+use super::*;
+
+/// Why an event belongs to a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The event created the container's namespaces.
+    Created,
+    /// A record of the event removed one of its namespaces.
+    Removed,
+    /// The task was inside the container.
+    Inside,
+}
+
+/// An event listed in a selection.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventOut {
+    pub stamp: Stamp,
+    pub file: String,
+    pub line: u64,
+    pub records: u32,
+    /// Record type numbers (0 for names nsaudit does not know), at most eight.
+    pub types: Vec<u16>,
+    pub subject: Option<Subject>,
+    pub syscall: Option<Syscall>,
+    /// `INIT net:4026532033 id=28` for each namespace record.
+    pub namespaces: Vec<String>,
+    /// The containers it belongs to and why.
+    pub containers: Vec<(Stamp, Reason)>,
+}
+
+/// A count per namespace type, indexed by [`NsKind::index`]; a JSON object by type name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PerKind(pub [u64; 6]);
+
+impl PerKind {
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+}
+
+impl std::ops::Index<NsKind> for PerKind {
+    type Output = u64;
+    fn index(&self, k: NsKind) -> &u64 {
+        &self.0[k.index()]
+    }
+}
+
+impl Serialize for PerKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(6))?;
+        for k in NsKind::ALL {
+            m.serialize_entry(k.name(), &self.0[k.index()])?;
+        }
+        m.end()
+    }
+}
+
+/// Counts of the whole log.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: Vec<String>,
+    pub lines: u64,
+    pub records: u64,
+    pub events: u64,
+    pub bad_lines: u64,
+    pub warnings: u64,
+    /// INIT `op=create` records per type.
+    pub created: PerKind,
+    /// INIT `op=existing` records per type.
+    pub existing: PerKind,
+    /// DEL records per type.
+    pub removed: PerKind,
+    /// DEL records of namespaces the log has no INIT record for.
+    pub removed_unknown: u64,
+    pub containers: u64,
+    pub containers_ended: u64,
+    /// Records of an event that arrived after the event was closed.
+    pub late_records: u64,
+}
+
+/// A namespace as the report prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NsRef {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub inode: u64,
+    pub id: u64,
+}
+
+impl fmt::Display for NsRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{} id={}", self.kind, self.inode, self.id)
+    }
+}
+
+/// A container in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainerOut {
+    /// The stamp of the event that created it, which names it.
+    pub id: Stamp,
+    pub file: String,
+    pub line: u64,
+    pub creator: Option<Subject>,
+    pub syscall: Option<Syscall>,
+    pub namespaces: Vec<NsRef>,
+    /// The container it is nested in (its namespaces were derived from that one's, or a task
+    /// inside that one created it).
+    pub parent: Option<Stamp>,
+    /// Other containers some of its namespaces were derived from.
+    pub also_derived_from: Vec<Stamp>,
+    /// Nesting depth in the report's tree (0: created on the host).
+    pub depth: usize,
+    /// How many of its namespaces were removed.
+    pub removed: usize,
+    /// The last removal, when all of them were removed.
+    pub ended: Option<Stamp>,
+    /// Events of tasks inside it.
+    pub events_inside: u64,
+    /// Events of tasks inside it or a container nested in it.
+    pub events_with_nested: u64,
+    /// Tasks (pids) seen inside.
+    pub tasks_seen: u64,
+}
+
+/// A namespace in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamespaceOut {
+    #[serde(flatten)]
+    pub ns: NsRef,
+    /// `container`, `existing` (op=existing at module load) or `unknown` (seen only as an
+    /// `old_` or removed).
+    pub origin: &'static str,
+    /// The container (creating event) or the module load event.
+    pub created: Option<Stamp>,
+    pub parent: Option<NsRef>,
+    pub removed: Option<Stamp>,
+    /// Depth in the lineage tree.
+    pub depth: usize,
+}
+
+/// What `--ns` and `--event` matched, and the events listed for them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelectionOut {
+    pub namespaces: Vec<NsRef>,
+    pub containers: Vec<Stamp>,
+    pub events: Vec<EventOut>,
+}
+
+/// The finished report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub summary: Summary,
+    pub containers: Vec<ContainerOut>,
+    pub namespaces: Vec<NamespaceOut>,
+    pub selection: Option<SelectionOut>,
+    pub diagnostics: Vec<Diagnostic>,
+}

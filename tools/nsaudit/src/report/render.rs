@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The report as text, JSON and a Graphviz graph.
+
+use super::*;
+
+/// `12 (mnt 2, net 10)`: the total and the types that have any.
+fn per_kind(counts: &PerKind) -> String {
+    let total = counts.total();
+    let parts: Vec<String> = NsKind::ALL
+        .iter()
+        .filter(|&&k| counts[k] > 0)
+        .map(|&k| format!("{} {}", k.name(), counts[k]))
+        .collect();
+    if parts.is_empty() {
+        "0".into()
+    } else {
+        format!("{total} ({})", parts.join(", "))
+    }
+}
+
+fn subject_text(s: &Subject) -> String {
+    let mut t = format!("pid={} ppid={}", s.pid, s.ppid);
+    for (k, v) in [("uid", s.uid), ("auid", s.auid), ("ses", s.ses)] {
+        if let Some(v) = v {
+            t += &format!(" {k}={v}");
+        }
+    }
+    match &s.comm {
+        Some(c) => t += &format!(" comm={c:?}"),
+        None => t += " comm=(null)",
+    }
+    match &s.exe {
+        Some(e) => t += &format!(" exe={e:?}"),
+        None => t += " exe=(null)",
+    }
+    t
+}
+
+fn syscall_text(c: &Syscall) -> String {
+    let mut t = match c.name {
+        Some(n) => format!("{n}({})", c.nr),
+        None => format!("syscall {}", c.nr),
+    };
+    if let Some(s) = c.success {
+        t += if s { " success=yes" } else { " success=no" };
+    }
+    if let Some(e) = c.exit {
+        t += &format!(" exit={e}");
+    }
+    if let Some(k) = &c.key {
+        t += &format!(" key={k:?}");
+    }
+    t
+}
+
+impl Report {
+    /// Whether a line could not be read.
+    pub fn has_errors(&self) -> bool {
+        self.summary.bad_lines > 0
+    }
+
+    /// The report as text: the counts, the containers as a tree, the lineage of the
+    /// namespaces, and the events of a selection.
+    pub fn write_text<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        self.write_counts(w)?;
+        self.write_containers(w)?;
+        self.write_lineage(w)?;
+        self.write_selected_events(w)
+    }
+
+    /// The counts of the log and what a selection matched.
+    fn write_counts<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        let s = &self.summary;
+        writeln!(
+            w,
+            "nsaudit report: {} records in {} events, {} lines of {}",
+            s.records,
+            s.events,
+            s.lines,
+            s.files.join(", ")
+        )?;
+        writeln!(w, "namespaces created: {}", per_kind(&s.created))?;
+        writeln!(
+            w,
+            "namespaces existing at module load: {}",
+            per_kind(&s.existing)
+        )?;
+        writeln!(
+            w,
+            "namespaces removed: {}, {} of them created before the log",
+            per_kind(&s.removed),
+            s.removed_unknown
+        )?;
+        writeln!(
+            w,
+            "containers: {}, {} ended, {} alive at the end of the log",
+            s.containers,
+            s.containers_ended,
+            s.containers - s.containers_ended
+        )?;
+        if s.bad_lines + s.warnings + s.late_records > 0 {
+            writeln!(
+                w,
+                "problems: {} bad lines, {} warnings, {} late records",
+                s.bad_lines, s.warnings, s.late_records
+            )?;
+        }
+        if let Some(sel) = &self.selection {
+            writeln!(w)?;
+            let ns: Vec<String> = sel.namespaces.iter().map(|n| n.to_string()).collect();
+            let cs: Vec<String> = sel.containers.iter().map(|c| c.to_string()).collect();
+            writeln!(
+                w,
+                "selected namespaces: {}",
+                if ns.is_empty() {
+                    "none".into()
+                } else {
+                    ns.join(", ")
+                }
+            )?;
+            writeln!(
+                w,
+                "selected containers: {}",
+                if cs.is_empty() {
+                    "none".into()
+                } else {
+                    cs.join(", ")
+                }
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The containers as a tree.
+    fn write_containers<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        writeln!(w)?;
+        writeln!(w, "containers (namespaces created by one event):")?;
+        if self.containers.is_empty() {
+            writeln!(w, "  none")?;
+        }
+        for c in &self.containers {
+            let pad = "  ".repeat(c.depth + 1);
+            let kinds: Vec<&str> = c.namespaces.iter().map(|n| n.kind).collect();
+            writeln!(w, "{pad}container {}: {}", c.id, kinds.join(" "))?;
+            let creator = c.creator.as_ref().map_or("unknown".into(), subject_text);
+            writeln!(w, "{pad}  created by  {creator}")?;
+            let call = c
+                .syscall
+                .as_ref()
+                .map_or("no SYSCALL record".into(), syscall_text);
+            writeln!(w, "{pad}              {call}  [{}:{}]", c.file, c.line)?;
+            for (i, n) in c.namespaces.iter().enumerate() {
+                let head = if i == 0 { "namespaces" } else { "" };
+                writeln!(w, "{pad}  {head:<10}  {n}")?;
+            }
+            match c.ended {
+                Some(e) => writeln!(w, "{pad}  ended       {e} (last removal)")?,
+                None => writeln!(
+                    w,
+                    "{pad}  ended       no: {} of {} namespaces removed by the end of the log",
+                    c.removed,
+                    c.namespaces.len()
+                )?,
+            }
+            writeln!(
+                w,
+                "{pad}  inside      {} events, {} with nested containers; {} tasks",
+                c.events_inside, c.events_with_nested, c.tasks_seen
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The lineage of the namespaces.
+    fn write_lineage<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        writeln!(w)?;
+        writeln!(w, "lineage (old_<t>ns_id -> <t>ns_id):")?;
+        for n in &self.namespaces {
+            let pad = "  ".repeat(n.depth + 1);
+            let origin = match (n.origin, n.created) {
+                ("container", Some(s)) => format!("container {s}"),
+                ("existing", Some(s)) => format!("existing at {s}"),
+                _ => "origin not in the log".into(),
+            };
+            let removed = n
+                .removed
+                .map_or(String::new(), |r| format!(", removed {r}"));
+            writeln!(w, "{pad}{}  {origin}{removed}", n.ns)?;
+        }
+        Ok(())
+    }
+
+    /// The events of a selection, one a line.
+    fn write_selected_events<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        if let Some(sel) = &self.selection {
+            writeln!(w)?;
+            writeln!(w, "events in the selection ({}):", sel.events.len())?;
+            for e in &sel.events {
+                let mut t = format!("  {}  {}:{}", e.stamp, e.file, e.line);
+                if let Some(c) = &e.syscall {
+                    t += &format!("  {}", syscall_text(c));
+                }
+                if let Some(s) = &e.subject {
+                    t += &format!("  {}", subject_text(s));
+                }
+                for n in &e.namespaces {
+                    t += &format!("  {n}");
+                }
+                for (c, r) in &e.containers {
+                    let r = match r {
+                        Reason::Created => "created",
+                        Reason::Removed => "removal in",
+                        Reason::Inside => "inside",
+                    };
+                    t += &format!("  [{r} {c}]");
+                }
+                writeln!(w, "{t}")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The report as one JSON object.
+    pub fn write_json<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self).map_err(io::Error::other)?;
+        writeln!(w)
+    }
+
+    /// The lineage as a Graphviz graph: a node per namespace, an edge from each to those
+    /// derived from it, a cluster per container.
+    pub fn write_dot<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        let node = |n: &NsRef| format!("\"{}_{}\"", n.kind, n.id);
+        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        writeln!(w, "digraph nsaudit {{")?;
+        writeln!(w, "  rankdir=LR;")?;
+        writeln!(w, "  node [shape=box, fontname=\"monospace\"];")?;
+        for (i, c) in self.containers.iter().enumerate() {
+            let who = c.creator.as_ref().map_or(String::new(), |s| {
+                format!("\\npid {} {}", s.pid, esc(s.comm.as_deref().unwrap_or("")))
+            });
+            writeln!(w, "  subgraph cluster_{i} {{")?;
+            writeln!(w, "    label=\"container {}{who}\";", c.id)?;
+            for n in &c.namespaces {
+                writeln!(w, "    {};", node(n))?;
+            }
+            writeln!(w, "  }}")?;
+        }
+        for n in &self.namespaces {
+            let removed = n
+                .removed
+                .map_or(String::new(), |r| format!("\\nremoved {r}"));
+            let origin = if n.origin == "existing" {
+                "\\nexisting"
+            } else {
+                ""
+            };
+            writeln!(
+                w,
+                "  {} [label=\"{}:{}\\nid {}{origin}{removed}\"];",
+                node(&n.ns),
+                n.ns.kind,
+                n.ns.inode,
+                n.ns.id
+            )?;
+            if let Some(p) = &n.parent {
+                writeln!(w, "  {} -> {};", node(p), node(&n.ns))?;
+            }
+        }
+        writeln!(w, "}}")
+    }
+}
