@@ -31,10 +31,10 @@ note() {
 	echo "nsaudit: $*" >&2
 }
 
-# series_patches [DIR]: the patches of the series in DIR (default patches/), in order, without
-# the cover letter.
+# series_patches [DIR]: the patches of the series in DIR (default $NSAUDIT_PATCHES, or
+# patches/), in order, without the cover letter.
 series_patches() {
-	local p dir=${1:-$NSAUDIT_ROOT/patches}
+	local p dir=${1:-${NSAUDIT_PATCHES:-$NSAUDIT_ROOT/patches}}
 	for p in "$dir"/[0-9][0-9][0-9][0-9]-*.patch; do
 		[ -e "$p" ] || continue
 		case "$(basename "$p")" in
