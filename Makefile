@@ -4,7 +4,7 @@
 #
 #   make run      set up, build, boot the patched kernel, load ns_audit.ko, show the records
 #   make test     make check, then every test: host tests, KUnit and the validator in the guest
-#   make check    checkpatch, rustfmt, clippy, rustdoc and the Documentation/ build
+#   make check    checkpatch, the series in other configs, rustfmt, clippy, rustdoc, the docs build
 #   make stress   the debug kernel (KASAN, lockdep, kmemleak) under namespace churn
 #   make bench    what auditing namespaces costs (BENCH_ARGS=--quick for a short run)
 #

@@ -76,13 +76,20 @@ tap_summary() {
 	[ "$failed" -eq 0 ]
 }
 
-# kernel_key [FRAGMENT...]: the cache key of a kernel build: kernel version, patch
-# series, config fragments and the build script itself.
-kernel_key() {
+# series_key SCRIPT [FILE...]: the cache key of what SCRIPT builds from the patch series:
+# kernel version, the series, the FILEs (config fragments, ...) and SCRIPT itself.
+series_key() {
+	local script=$1 p f
+	shift
 	{
 		echo "$KERNEL_PKG_VERSION LLVM=$LLVM_SUFFIX"
 		series_patches | while read -r p; do sha256sum <"$p"; done
 		for f in "$@"; do sha256sum <"$f"; done
-		sha256sum <"$NSAUDIT_ROOT/scripts/kernel"
+		sha256sum <"$script"
 	} | sha256sum | cut -c1-16
+}
+
+# kernel_key [FRAGMENT...]: the cache key of a kernel build by scripts/kernel.
+kernel_key() {
+	series_key "$NSAUDIT_ROOT/scripts/kernel" "$@"
 }
