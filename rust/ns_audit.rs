@@ -102,6 +102,7 @@ impl Notifier for Logger {
         let (ns, op, parent) = match event {
             Event::Add { ns, parent } => (ns, Op::Create, parent),
             Event::Remove { ns } => (ns, Op::Remove, None),
+            _ => return,
         };
         let Some(kind) = self.selected(ns) else {
             return;
@@ -133,9 +134,10 @@ struct Snapshot {
 
 /// Writes an `op=existing` record for every namespace alive now, from process context.
 ///
-/// The namespace tree is walked in batches: each batch copies the identities of up to
-/// [`SNAPSHOT_BATCH`] namespaces under the tree lock, and its records are written after the
-/// lock is dropped, where they may wait for room in the audit backlog.
+/// The namespace tree is walked in batches: each batch visits up to [`SNAPSHOT_BATCH`]
+/// namespaces under the tree lock and copies the identities of those selected, and their
+/// records are written after the lock is dropped, where they may wait for room in the audit
+/// backlog.
 fn snapshot(logger: &Logger) -> Result<Snapshot> {
     let mut batch = KVec::with_capacity(SNAPSHOT_BATCH, GFP_KERNEL)?;
     let mut from = 0u64;
@@ -143,8 +145,10 @@ fn snapshot(logger: &Logger) -> Result<Snapshot> {
     loop {
         batch.clear();
         let start = Instant::<Monotonic>::now();
+        let mut visited = 0;
         ns::walk(from, |ns, parent| {
             from = ns.id() + 1;
+            visited += 1;
             if let Some(kind) = logger.selected(ns) {
                 let fields = NsFields {
                     op: Op::Existing,
@@ -158,7 +162,9 @@ fn snapshot(logger: &Logger) -> Result<Snapshot> {
                     return ControlFlow::Break(());
                 }
             }
-            if batch.len() == SNAPSHOT_BATCH {
+            // Every namespace visited counts, selected or not, so that a mask that selects
+            // few types does not make one batch walk the whole tree.
+            if visited == SNAPSHOT_BATCH {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())
@@ -173,7 +179,7 @@ fn snapshot(logger: &Logger) -> Result<Snapshot> {
             }
         }
         stats.reported += batch.len();
-        if batch.len() < SNAPSHOT_BATCH {
+        if visited < SNAPSHOT_BATCH {
             return Ok(stats);
         }
     }
