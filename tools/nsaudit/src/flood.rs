@@ -190,34 +190,23 @@ fn drop_privileges() -> Result<(), Errno> {
 }
 
 /// One iteration: a child that unshares `flags` and exits.  The child makes raw system calls
-/// only.  `Err(None)`: fork failed; `Err(Some(errno))`: unshare failed.
+/// only.  `Err(None)`: fork failed; `Err(Some(errno))`: unshare (or waiting for it) failed.
 fn unshare_in_child(flags: libc::c_int) -> Result<(), Option<i32>> {
-    // SAFETY: the worker is single-threaded; the child calls unshare(2) and _exit(2) only.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(None);
-    }
-    if pid == 0 {
+    let pid = guest::fork_child(|| {
         // SAFETY: unshare takes flags and touches no memory of ours.
         let r = unsafe { libc::unshare(flags) };
-        let status = if r == 0 { 0 } else { Errno::last_raw() & 0xff };
-        guest::child_exit(status.max(i32::from(r != 0)))
-    }
-    let mut status = 0;
-    loop {
-        // SAFETY: waits for our own child and writes its status to a local.
-        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if r == pid {
-            break;
+        if r == 0 {
+            0
+        } else {
+            (Errno::last_raw() & 0xff).max(1)
         }
-        if Errno::last() != Errno::EINTR {
-            return Err(Some(Errno::last_raw()));
-        }
-    }
-    match (libc::WIFEXITED(status), libc::WEXITSTATUS(status)) {
-        (true, 0) => Ok(()),
-        (true, e) => Err(Some(e)),
-        _ => Err(Some(libc::EINTR)),
+    })
+    .map_err(|_| None)?;
+    match guest::reap_status(pid) {
+        Ok(Some(0)) => Ok(()),
+        Ok(Some(e)) => Err(Some(e)),
+        Ok(None) => Err(Some(libc::EINTR)),
+        Err(_) => Err(Some(Errno::last_raw())),
     }
 }
 
