@@ -18,11 +18,6 @@
 
 use crate::record::{decode_untrusted, needs_hex, parse_decimal, Record};
 
-/// `AUDIT_NS_INIT_MNT`, the first creation type.
-pub const AUDIT_NS_INIT_MNT: u16 = 1340;
-/// `AUDIT_NS_DEL_MNT`, the first removal type.
-pub const AUDIT_NS_DEL_MNT: u16 = 1346;
-
 /// The namespace types that have records, in record type order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NsKind {
@@ -35,8 +30,11 @@ pub enum NsKind {
 }
 
 impl NsKind {
+    /// How many kinds there are: the length of the tables indexed by [`NsKind::index`].
+    pub const COUNT: usize = 6;
+
     /// Every kind, in record type order.
-    pub const ALL: [NsKind; 6] = [
+    pub const ALL: [NsKind; NsKind::COUNT] = [
         NsKind::Mnt,
         NsKind::Uts,
         NsKind::Ipc,
@@ -67,25 +65,35 @@ impl NsKind {
         self as usize
     }
 
+    /// `(AUDIT_NS_INIT_<T>, AUDIT_NS_DEL_<T>)`, as `include/uapi/linux/audit.h` numbers them.
+    fn record_types(self) -> (u16, u16) {
+        match self {
+            NsKind::Mnt => (1340, 1346),
+            NsKind::Uts => (1341, 1347),
+            NsKind::Ipc => (1342, 1348),
+            NsKind::User => (1343, 1349),
+            NsKind::Pid => (1344, 1350),
+            NsKind::Net => (1345, 1351),
+        }
+    }
+
     /// `AUDIT_NS_INIT_<T>`.
     pub fn init_type(self) -> u16 {
-        AUDIT_NS_INIT_MNT + self as u16
+        self.record_types().0
     }
 
     /// `AUDIT_NS_DEL_<T>`.
     pub fn del_type(self) -> u16 {
-        AUDIT_NS_DEL_MNT + self as u16
+        self.record_types().1
     }
 
     /// The kind of a record type and whether it is an INIT (creation) type.
     pub fn from_type(ty: u16) -> Option<(NsKind, bool)> {
-        let i = ty.checked_sub(AUDIT_NS_INIT_MNT)?;
-        let kind = *Self::ALL.get(usize::from(i % 6))?;
-        match i / 6 {
-            0 => Some((kind, true)),
-            1 => Some((kind, false)),
+        Self::ALL.into_iter().find_map(|k| match k.record_types() {
+            (init, _) if init == ty => Some((k, true)),
+            (_, del) if del == ty => Some((k, false)),
             _ => None,
-        }
+        })
     }
 }
 

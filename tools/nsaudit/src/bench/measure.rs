@@ -187,7 +187,7 @@ impl Bench<'_> {
             self.note(format!("{}: {n} cycles per block", kind.name()));
             results.push(TypeResult::new(kind, n));
         }
-        let mut totals = [[Counts::default(); 5]; 6];
+        let mut totals = vec![[Counts::default(); 5]; results.len()];
         for round in 0..self.opts.rounds {
             // Per type, the configurations back to back: the blocks compared with each other
             // are seconds apart, whatever else the host does meanwhile.
@@ -315,10 +315,10 @@ impl Bench<'_> {
                     why: format!("no {k}"),
                 })
         };
-        raise_fd_limit(u64::from(self.opts.pin) * 6 + 64)?;
+        raise_fd_limit(u64::from(self.opts.pin) * NsKind::COUNT as u64 + 64)?;
         quiesce(Duration::from_secs(10))?;
         let m0 = Self::meminfo()?;
-        let mut fds: Vec<File> = Vec::with_capacity(self.opts.pin as usize * 6);
+        let mut fds: Vec<File> = Vec::with_capacity(self.opts.pin as usize * NsKind::COUNT);
         for _ in 0..self.opts.pin {
             let mut child = nsops::spawn(&NsKind::ALL, Method::Clone3, None, Hold::UntilReleased)?;
             for k in NsKind::ALL {

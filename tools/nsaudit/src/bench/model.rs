@@ -93,7 +93,7 @@ impl MemResult {
 
     /// Bytes per namespace the module adds, by the Slab delta and by the MemAvailable drop.
     pub fn per_namespace(&self) -> Option<(f64, f64)> {
-        let n = f64::from(self.sets) * 6.0;
+        let n = f64::from(self.sets) * NsKind::COUNT as f64;
         if n == 0.0 {
             return None;
         }

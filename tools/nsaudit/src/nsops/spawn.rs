@@ -94,8 +94,15 @@ impl Drop for Child {
     }
 }
 
-/// Size of [`Spawned`] on the pipe: status, errno, actor, holder, six identities, comm.
-pub(super) const REPORT_LEN: usize = 1 + 4 + 4 + 4 + 6 * 16 + 1 + 16;
+/// Where the identities start in a report: after status, errno, actor and holder.
+const IDENTS_AT: usize = 1 + 4 + 4 + 4;
+
+/// Where the comm starts in a report (its length, then 16 bytes): after one identity (inode
+/// number and id) per kind.
+const COMM_AT: usize = IDENTS_AT + NsKind::COUNT * 16;
+
+/// Size of [`Spawned`] on the pipe.
+pub(super) const REPORT_LEN: usize = COMM_AT + 1 + 16;
 
 pub(super) fn encode_report(r: &ChildResult<Spawned>) -> [u8; REPORT_LEN] {
     let mut out = [0u8; REPORT_LEN];
@@ -145,7 +152,7 @@ pub(super) fn decode_report(b: &[u8; REPORT_LEN]) -> ChildResult<Spawned> {
         .iter()
         .enumerate()
         .map(|(i, &k)| {
-            let o = 13 + i * 16;
+            let o = IDENTS_AT + i * 16;
             (
                 k,
                 NsIdent {
@@ -155,11 +162,11 @@ pub(super) fn decode_report(b: &[u8; REPORT_LEN]) -> ChildResult<Spawned> {
             )
         })
         .collect();
-    let comm_len = usize::from(b[109]).min(16);
+    let comm_len = usize::from(b[COMM_AT]).min(16);
     Ok(Spawned {
         actor: i32_at(b, 5),
         holder: i32_at(b, 9),
-        comm: b[110..110 + comm_len].to_vec(),
+        comm: b[COMM_AT + 1..COMM_AT + 1 + comm_len].to_vec(),
         ns,
     })
 }

@@ -46,9 +46,9 @@ pub struct GenTruth {
     pub records: u64,
     pub events: u64,
     /// INIT `op=create` records per type (indexed by [`NsKind::index`]).
-    pub created: [u64; 6],
-    pub existing: [u64; 6],
-    pub removed: [u64; 6],
+    pub created: [u64; NsKind::COUNT],
+    pub existing: [u64; NsKind::COUNT],
+    pub removed: [u64; NsKind::COUNT],
     pub containers: u64,
     /// Containers created by a task inside another.
     pub nested: u64,
@@ -100,7 +100,7 @@ struct Gen<W: Write> {
     next_inode: u64,
     free_inodes: Vec<u64>,
     used_inodes: HashSet<u64>,
-    host: [(u64, u64); 6],
+    host: [(u64, u64); NsKind::COUNT],
     live: Vec<Ctr>,
     /// Kernel DEL records still to write: (countdown, kind, inode, id).
     kernel_dels: Vec<(u32, NsKind, u64, u64)>,
@@ -546,7 +546,7 @@ res=1",
 
 /// Writes the log to `w`; returns what the simulation did.
 pub fn generate<W: Write>(p: &GenParams, w: W) -> io::Result<GenTruth> {
-    let mut host = [(0, 0); 6];
+    let mut host = [(0, 0); NsKind::COUNT];
     for (i, h) in host.iter_mut().enumerate() {
         *h = (HOST_INODE + i as u64, i as u64 + 1);
     }
