@@ -21,7 +21,7 @@ use thiserror::Error;
 pub struct DemoOptions {
     /// The module to load if it is not loaded.
     pub module: PathBuf,
-    /// How long to wait for all twelve records.
+    /// How long to wait for all the records: an INIT and a DEL of every type.
     pub timeout: Duration,
 }
 

@@ -58,8 +58,10 @@ fn sys(what: impl Into<String>) -> impl FnOnce(Errno) -> FloodError {
 
 /// A namespace type on the command line.
 pub fn parse_kind(s: &str) -> Result<NsKind, String> {
-    NsKind::from_name(s)
-        .ok_or_else(|| format!("{s:?} is not a namespace type (mnt, uts, ipc, user, pid, net)"))
+    NsKind::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = NsKind::ALL.iter().map(|k| k.name()).collect();
+        format!("{s:?} is not a namespace type ({})", names.join(", "))
+    })
 }
 
 /// `nsaudit flood`'s arguments.

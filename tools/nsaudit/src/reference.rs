@@ -3,15 +3,15 @@
 //! The reference format of the `AUDIT_NS_*` records, as a checker.
 //!
 //! ```text
-//! INIT (1340-1345): op=create|existing SUBJECT [subj=...] dev=MM:mm
-//!                   old_<t>ns=N|(none) old_<t>ns_id=N|(none) <t>ns=N <t>ns_id=N res=1
-//! DEL  (1346-1351): op=remove SUBJECT [subj=...] dev=MM:mm <t>ns=N <t>ns_id=N res=1
-//! SUBJECT:          ppid pid auid uid gid euid suid fsuid egid sgid fsgid tty ses comm exe
+//! INIT (1340-1345, 1352-1353): op=create|existing SUBJECT [subj=...] dev=MM:mm
+//!     old_<t>ns=N|(none) old_<t>ns_id=N|(none) <t>ns=N <t>ns_id=N res=1
+//! DEL (1346-1351, 1354-1355): op=remove SUBJECT [subj=...] dev=MM:mm <t>ns=N <t>ns_id=N res=1
+//! SUBJECT: ppid pid auid uid gid euid suid fsuid egid sgid fsgid tty ses comm exe
 //! ```
 //!
-//! `<t>` is `mnt`, `uts`, `ipc`, `user`, `pid` or `net`.  Every record of a type has the same
-//! fields: the SUBJECT is always there, written by `audit_log_task_info()`, in a record of a
-//! syscall event too, where it must agree with the event's `SYSCALL` record
+//! `<t>` is `mnt`, `uts`, `ipc`, `user`, `pid`, `net`, `cgroup` or `time`.  Every record of a
+//! type has the same fields: the SUBJECT is always there, written by `audit_log_task_info()`,
+//! in a record of a syscall event too, where it must agree with the event's `SYSCALL` record
 //! ([`check_event_subject`]).  A removal run by a kernel thread names that thread
 //! ([`TaskSubject::is_kernel_thread`]); a record written without a task (interrupt context)
 //! has exactly [`NO_TASK_SUBJECT`].
@@ -27,11 +27,13 @@ pub enum NsKind {
     User,
     Pid,
     Net,
+    Cgroup,
+    Time,
 }
 
 impl NsKind {
     /// How many kinds there are: the length of the tables indexed by [`NsKind::index`].
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 8;
 
     /// Every kind, in record type order.
     pub const ALL: [NsKind; NsKind::COUNT] = [
@@ -41,6 +43,8 @@ impl NsKind {
         NsKind::User,
         NsKind::Pid,
         NsKind::Net,
+        NsKind::Cgroup,
+        NsKind::Time,
     ];
 
     /// The field prefix (`net` in `netns=`), also the file name in `/proc/PID/ns/`.
@@ -52,6 +56,26 @@ impl NsKind {
             NsKind::User => "user",
             NsKind::Pid => "pid",
             NsKind::Net => "net",
+            NsKind::Cgroup => "cgroup",
+            NsKind::Time => "time",
+        }
+    }
+
+    /// Whether `unshare(2)` of this kind moves the caller into the namespace it creates.  A new
+    /// PID or time namespace is only for the caller's children: the caller stays where it is,
+    /// and the new namespace is the one [`NsKind::for_children_file`] names.
+    pub fn enters_on_unshare(self) -> bool {
+        !matches!(self, NsKind::Pid | NsKind::Time)
+    }
+
+    /// The file in `/proc/PID/ns/` naming the namespace of this kind that the task's children
+    /// are created in: `pid_for_children`, `time_for_children`, and for the kinds a task's
+    /// children always share, its own ([`NsKind::name`]).
+    pub fn for_children_file(self) -> &'static str {
+        match self {
+            NsKind::Pid => "pid_for_children",
+            NsKind::Time => "time_for_children",
+            _ => self.name(),
         }
     }
 
@@ -65,7 +89,9 @@ impl NsKind {
         self as usize
     }
 
-    /// `(AUDIT_NS_INIT_<T>, AUDIT_NS_DEL_<T>)`, as `include/uapi/linux/audit.h` numbers them.
+    /// `(AUDIT_NS_INIT_<T>, AUDIT_NS_DEL_<T>)`, as `include/uapi/linux/audit.h` numbers them:
+    /// the first six kinds in two runs, 1340-1345 and 1346-1351, cgroup and time namespaces
+    /// after them.
     fn record_types(self) -> (u16, u16) {
         match self {
             NsKind::Mnt => (1340, 1346),
@@ -74,6 +100,8 @@ impl NsKind {
             NsKind::User => (1343, 1349),
             NsKind::Pid => (1344, 1350),
             NsKind::Net => (1345, 1351),
+            NsKind::Cgroup => (1352, 1354),
+            NsKind::Time => (1353, 1355),
         }
     }
 
@@ -97,7 +125,7 @@ impl NsKind {
     }
 }
 
-/// Whether `ty` is one of the twelve `AUDIT_NS_*` types.
+/// Whether `ty` is one of the sixteen `AUDIT_NS_*` types.
 pub fn is_ns_type(ty: u16) -> bool {
     NsKind::from_type(ty).is_some()
 }
@@ -410,7 +438,7 @@ impl<'a> Checker<'a> {
 pub fn check_ns_record(rec: &Record) -> Result<NsRecord, Vec<String>> {
     let Some((kind, init)) = NsKind::from_type(rec.ty) else {
         return Err(vec![format!(
-            "type {} is not an AUDIT_NS_* type (1340-1351)",
+            "type {} is not an AUDIT_NS_* type (1340-1355)",
             rec.ty
         )]);
     };

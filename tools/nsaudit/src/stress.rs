@@ -5,7 +5,7 @@
 //!
 //! Each round has two phases.
 //!
-//! - *Churn*: worker processes create and destroy namespaces of all six types (unshare, clone3,
+//! - *Churn*: worker processes create and destroy namespaces of all eight types (unshare, clone3,
 //!   nested user namespaces, namespaces pinned by a file descriptor and by a bind mount) while
 //!   a loader process loads and unloads `ns_audit.ko` with changing type masks, and this
 //!   process, the audit daemon, disables and re-enables audit and stops reading long enough
@@ -262,7 +262,8 @@ pub fn account(expected: &BTreeSet<(NsKind, u64)>, ledger: &Ledger, lost: u64) -
     bad
 }
 
-/// The kinds of a non-empty subset chosen by `bits` (1..=63).
+/// The kinds of the subset chosen by `bits`: bit [`NsKind::index`] for each kind, as in the
+/// module's `types` parameter.
 pub fn kinds_of(bits: u64) -> Vec<NsKind> {
     NsKind::ALL
         .iter()

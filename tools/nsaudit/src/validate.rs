@@ -7,7 +7,7 @@
 //! functions (`eval_*`) so that it can be tested without the kernel module.
 //!
 //! The scenarios, in order: setup (audit daemon, never-rule), load (`insmod`, op=existing
-//! records for our own namespaces), unshare and clone3 of each type alone, unshare of all six,
+//! records for our own namespaces), unshare and clone3 of each type alone, unshare of all eight,
 //! three nested user namespaces, namespaces pinned by an fd and by a bind mount, setns into
 //! them, an exclude rule on msgtype 1345, a comm made to look like more fields, the `types`
 //! parameter, rmmod; throughout, every record must parse, follow the reference (one field set
@@ -308,7 +308,7 @@ impl<W: Write> Validator<W> {
         for k in NsKind::ALL {
             self.scenario_create(&format!("clone3 {}", k.name()), &[k], Method::Clone3, None);
         }
-        self.scenario_create("unshare all six", &NsKind::ALL, Method::Unshare, None);
+        self.scenario_create("unshare all eight", &NsKind::ALL, Method::Unshare, None);
         self.scenario_nested();
         self.scenario_pinned();
         self.scenario_exclude();

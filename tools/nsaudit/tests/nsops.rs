@@ -39,7 +39,11 @@ fn own_identities() {
         ids.insert(own[&k].id);
         assert_eq!(ns_ident(None, k).unwrap(), own[&k]);
     }
-    assert_eq!(ids.len(), 6, "namespace ids are unique: {own:?}");
+    assert_eq!(
+        ids.len(),
+        NsKind::COUNT,
+        "namespace ids are unique: {own:?}"
+    );
     let dev = nsops::nsfs_dev().unwrap();
     let meta = std::fs::metadata("/proc/self/ns/net").unwrap();
     assert_eq!(dev, (libc::major(meta.dev()), libc::minor(meta.dev())));
@@ -63,19 +67,30 @@ fn spawned_namespaces(method: Method) {
         }
         for k in NsKind::ALL {
             let id = info.ns[&k];
-            if kinds.contains(&k) {
+            let created = kinds.contains(&k);
+            if created {
                 assert_ne!(id, own[&k], "{method:?} {kinds:?}: {k:?} is new");
             } else {
                 assert_eq!(id, own[&k], "{method:?} {kinds:?}: {k:?} is ours");
             }
-            // What the child reported is what we see from outside.
+            // What the child reported is what we see from outside: after unshare, the PID and
+            // time namespaces are those of the child's children.
             let file = match (k, method) {
                 (NsKind::Pid, Method::Unshare) => "pid_for_children",
+                (NsKind::Time, Method::Unshare) => "time_for_children",
                 _ => k.name(),
             };
             let outside =
                 ns_ident_path(Path::new(&format!("/proc/{}/ns/{file}", info.holder))).unwrap();
             assert_eq!(outside, id, "{method:?} {kinds:?} {k:?}");
+            // The caller itself: in the new namespace after unshare, except a PID or time
+            // namespace; in its own after clone3.
+            let entered =
+                created && method == Method::Unshare && !matches!(k, NsKind::Pid | NsKind::Time);
+            let want = if entered { id } else { own[&k] };
+            assert_eq!(info.actor_ns[&k], want, "{method:?} {kinds:?} {k:?}");
+            let own_file = format!("/proc/{}/ns/{}", info.actor, k.name());
+            assert_eq!(ns_ident_path(Path::new(&own_file)).unwrap(), want);
         }
         child.release().unwrap();
         // Released: the process is gone.
@@ -131,7 +146,7 @@ fn nested() {
 
 fn setns() {
     let mut child = spawn(
-        &[NsKind::Uts, NsKind::Net],
+        &[NsKind::Uts, NsKind::Net, NsKind::Cgroup, NsKind::Time],
         Method::Unshare,
         None,
         Hold::UntilReleased,
@@ -139,8 +154,13 @@ fn setns() {
     .unwrap();
     let uts = format!("/proc/{}/ns/uts", child.info.actor);
     let net = format!("/proc/{}/ns/net", child.info.actor);
+    let cgroup = format!("/proc/{}/ns/cgroup", child.info.actor);
+    let time = format!("/proc/{}/ns/time_for_children", child.info.actor);
     setns_in_child(Path::new(&uts), NsKind::Uts).unwrap();
     setns_in_child(Path::new(&net), NsKind::Net).unwrap();
+    setns_in_child(Path::new(&cgroup), NsKind::Cgroup).unwrap();
+    // The test harness has threads; the child that enters the time namespace has one.
+    setns_in_child(Path::new(&time), NsKind::Time).unwrap();
     // A UTS namespace is not a network namespace.
     match setns_in_child(Path::new(&uts), NsKind::Net) {
         Err(NsError::Child {

@@ -304,8 +304,8 @@ impl Bench<'_> {
         parse_meminfo(&read_file("/proc/meminfo")?)
     }
 
-    /// Pins `pin` sets of six namespaces by fds (the processes that made them are gone) and
-    /// returns the growth of Slab and the drop of MemAvailable, in kB.
+    /// Pins `pin` sets of namespaces, one of each type, by fds (the processes that made them
+    /// are gone) and returns the growth of Slab and the drop of MemAvailable, in kB.
     pub(super) fn pinned_memory(&mut self) -> Result<(i64, i64), BenchError> {
         let field = |m: &BTreeMap<String, u64>, k: &str| -> Result<i64, BenchError> {
             m.get(k)

@@ -7,7 +7,7 @@
 //! configurations of the same boot:
 //!
 //! - `baseline`: audit enabled with a daemon reading records, no rule, no module;
-//! - `module`: the same with `ns_audit.ko` loaded (all six types);
+//! - `module`: the same with `ns_audit.ko` loaded (every type);
 //! - `module-audit-off`: the module loaded, audit disabled (`AUDIT_SET enabled=0`);
 //! - `rules`: no module, `-a always,exit -F arch=b64 -S clone,clone3,unshare`, the way an
 //!   administrator follows namespaces today;

@@ -70,7 +70,7 @@ pub struct FloodResult {
 /// Memory of pinned namespaces, with and without the module.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemResult {
-    /// Namespace sets (one namespace of each of the six types) per measurement.
+    /// Namespace sets (one namespace of each type) per measurement.
     pub sets: u32,
     /// Per measurement: (module loaded, Slab delta kB, MemAvailable drop kB).
     pub samples: Vec<(bool, i64, i64)>,

@@ -181,8 +181,9 @@ fn table_flood_and_memory(s: &mut String, r: &BenchReport) {
     let m = &r.memory;
     let _ = write!(
         s,
-        "memory: {} namespace sets of six pinned by fds; Slab delta / MemAvailable drop (kB):",
-        m.sets
+        "memory: {} namespace sets of {} pinned by fds; Slab delta / MemAvailable drop (kB):",
+        m.sets,
+        NsKind::COUNT
     );
     for (module, slab, avail) in &m.samples {
         let _ = write!(

@@ -2,7 +2,7 @@
 
 //! A generated auditd log whose answers are known, for the report's tests and benchmark.
 //!
-//! The generator simulates a host that loads the module (six `op=existing` records), runs
+//! The generator simulates a host that loads the module (an `op=existing` record per type), runs
 //! daemons, and a container runtime that starts and stops containers: `unshare` followed by a
 //! `vfork`ed child (the `vfork` event is written after the child's `execve`, as audit does), or
 //! `clone` with `CLONE_NEW*` flags; the tasks inside fork, exec, open files, exit, and now and

@@ -452,3 +452,14 @@ fn the_fixture_reads_cleanly() {
     let edge = nested.expect("the fixture has a nested network namespace");
     assert!(dot.contains(&edge), "{edge}: {dot}");
 }
+
+#[test]
+fn the_field_names_of_every_kind_are_the_references() {
+    // An INIT record ends with old_<t>ns old_<t>ns_id <t>ns <t>ns_id res.
+    for k in NsKind::ALL {
+        let fields = crate::reference::expected_fields(k, true, false);
+        let n = fields.len();
+        let want: Vec<&str> = fields[n - 5..n - 1].iter().map(String::as_str).collect();
+        assert_eq!(ns_keys(k).to_vec(), want, "{k:?}");
+    }
+}

@@ -175,8 +175,11 @@ fn churn_records_must_be_sound() {
 
 #[test]
 fn subsets_and_rng() {
-    assert_eq!(kinds_of(0x3f), NsKind::ALL.to_vec());
+    assert_eq!(kinds_of(0xff), NsKind::ALL.to_vec());
+    assert_eq!(kinds_of(0x3f), NsKind::ALL[..6].to_vec());
     assert_eq!(kinds_of(0x20), vec![NsKind::Net]);
+    assert_eq!(kinds_of(0x40), vec![NsKind::Cgroup]);
+    assert_eq!(kinds_of(0x80), vec![NsKind::Time]);
     let mut a = Rng::new(7);
     let mut b = Rng::new(7);
     let xs: Vec<u64> = (0..10).map(|_| a.below(5)).collect();

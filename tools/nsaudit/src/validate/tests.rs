@@ -5,13 +5,15 @@
 
 use super::*;
 
-const OWN: [(NsKind, u64, u64); 6] = [
+const OWN: [(NsKind, u64, u64); NsKind::COUNT] = [
     (NsKind::Mnt, 4026531832, 1),
     (NsKind::Uts, 4026531838, 2),
     (NsKind::Ipc, 4026531839, 3),
     (NsKind::User, 4026531837, 4),
     (NsKind::Pid, 4026531836, 5),
     (NsKind::Net, 4026531833, 6),
+    (NsKind::Cgroup, 4026531835, 7),
+    (NsKind::Time, 4026531834, 8),
 ];
 
 fn own() -> Own {
@@ -97,6 +99,7 @@ fn child(kinds: &[NsKind], actor: i32, comm: &str) -> Spawned {
         holder: actor,
         comm: comm.as_bytes().to_vec(),
         ns,
+        actor_ns: own(),
     }
 }
 
