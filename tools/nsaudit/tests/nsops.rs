@@ -6,8 +6,8 @@
 
 use nix::errno::Errno;
 use nsaudit::nsops::{
-    self, nested_userns, ns_ident, ns_ident_path, ns_idents, setns_in_child, spawn, Hold, Method,
-    NsError, Stage,
+    self, nested, ns_ident, ns_ident_path, ns_idents, setns_in_child, spawn, unshare_repeatedly,
+    Hold, Method, NsError, Stage,
 };
 use nsaudit::reference::NsKind;
 use std::collections::HashSet;
@@ -127,21 +127,51 @@ fn odd_comm() {
     .is_err());
 }
 
-fn nested() {
+fn nested_levels() {
     let own = ns_idents(None, false).unwrap();
-    let mut n = nested_userns(3, Hold::UntilReleased).unwrap();
-    assert_eq!(n.levels.len(), 3);
-    let ids: HashSet<u64> = n.levels.iter().map(|l| l.1.id).collect();
-    assert_eq!(ids.len(), 3);
-    assert!(!ids.contains(&own[&NsKind::User].id));
-    for &(pid, id) in &n.levels {
-        assert_eq!(ns_ident(Some(pid), NsKind::User).unwrap(), id);
+    for kind in [NsKind::User, NsKind::Cgroup] {
+        let mut n = nested(kind, 3, Hold::UntilReleased).unwrap();
+        assert_eq!(n.levels.len(), 3);
+        let ids: HashSet<u64> = n.levels.iter().map(|l| l.1.id).collect();
+        assert_eq!(ids.len(), 3, "{kind:?}");
+        assert!(!ids.contains(&own[&kind].id), "{kind:?}");
+        for &(pid, id) in &n.levels {
+            assert_eq!(ns_ident(Some(pid), kind).unwrap(), id, "{kind:?}");
+        }
+        let pids: HashSet<i32> = n.levels.iter().map(|l| l.0).collect();
+        assert_eq!(pids.len(), 3, "{kind:?}");
+        n.release().unwrap();
     }
-    let pids: HashSet<i32> = n.levels.iter().map(|l| l.0).collect();
-    assert_eq!(pids.len(), 3);
-    n.release().unwrap();
-    let n = nested_userns(2, Hold::ExitAtOnce).unwrap();
+    let n = nested(NsKind::User, 2, Hold::ExitAtOnce).unwrap();
     assert_eq!(n.levels.len(), 2);
+    // A task does not enter the PID or time namespace it unshares: no level to fork from.
+    for kind in [NsKind::Pid, NsKind::Time] {
+        match nested(kind, 2, Hold::ExitAtOnce) {
+            Err(NsError::Sys {
+                errno: Errno::EINVAL,
+                ..
+            }) => {}
+            other => panic!("{kind:?}: {other:?}"),
+        }
+    }
+}
+
+fn time_unshared_twice() {
+    let own = ns_idents(None, false).unwrap();
+    let mut n = unshare_repeatedly(NsKind::Time, 2, Hold::UntilReleased).unwrap();
+    let [(p1, t1), (p2, t2)] = n.levels[..] else {
+        panic!("{:?}", n.levels);
+    };
+    // One task made both; the second is its children's now, and it stays in its own.
+    assert_eq!(p1, p2);
+    assert!(t1 != t2 && t1 != own[&NsKind::Time] && t2 != own[&NsKind::Time]);
+    let children = format!("/proc/{p1}/ns/time_for_children");
+    assert_eq!(ns_ident_path(Path::new(&children)).unwrap(), t2);
+    assert_eq!(
+        ns_ident(Some(p1), NsKind::Time).unwrap(),
+        own[&NsKind::Time]
+    );
+    n.release().unwrap();
 }
 
 fn setns() {
@@ -193,6 +223,7 @@ fn namespace_helpers_on_this_host() {
     spawned_namespaces(Method::Unshare);
     spawned_namespaces(Method::Clone3);
     odd_comm();
-    nested();
+    nested_levels();
+    time_unshared_twice();
     setns();
 }

@@ -34,7 +34,7 @@ fn operation(op: u64, rng: &mut Rng, worker: u32) -> Result<Vec<(NsKind, u64)>, 
             Ok(created(&c, &kinds))
         }
         2 => {
-            let n = nsops::nested_userns(3, Hold::ExitAtOnce)?;
+            let n = nsops::nested(NsKind::User, 3, Hold::ExitAtOnce)?;
             Ok(n.levels
                 .iter()
                 .map(|(_, id)| (NsKind::User, id.id))

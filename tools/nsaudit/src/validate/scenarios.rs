@@ -81,7 +81,7 @@ impl<W: Write> Validator<W> {
     /// e: three nested user namespaces.
     pub(super) fn scenario_nested(&mut self) {
         let label = "nested userns";
-        let mut nested = match nsops::nested_userns(3, Hold::UntilReleased) {
+        let mut nested = match nsops::nested(NsKind::User, 3, Hold::UntilReleased) {
             Ok(n) => n,
             Err(e) => {
                 self.tap
