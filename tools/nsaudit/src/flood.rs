@@ -79,7 +79,7 @@ pub struct FloodArgs {
     pub seconds: u64,
     /// The namespace types, comma-separated: user alone, or user and others, which every
     /// second unshare creates together with a user namespace.
-    #[arg(long, value_delimiter = ',', default_value = "user,mnt,uts,ipc,net,pid",
+    #[arg(long, value_delimiter = ',', default_value = "user,mnt,uts,ipc,net,pid,cgroup,time",
           value_parser = parse_kind)]
     pub types: Vec<NsKind>,
     /// Load the audit rule -a task,never for the flood: the workers get no audit context, so

@@ -99,7 +99,7 @@ fn defaults_and_ranges() {
     assert_eq!((a.workers, a.seconds, a.quiet), (4, 15, 10));
     assert!(!a.task_never && !a.allow_lost);
     let o = a.options().unwrap();
-    assert_eq!(o.kinds, NsKind::ALL[..6].to_vec());
+    assert_eq!(o.kinds, NsKind::ALL.to_vec());
     for bad in [
         &["--failure", "3"][..],
         &["--workers", "0"],
