@@ -299,6 +299,11 @@ fn check_generated(p: &GenParams) {
     assert_eq!(r.summary.containers_ended, truth.ended);
     assert_eq!(r.summary.removed_unknown, 0);
     assert!(truth.inode_reuses > 0);
+    // Every type is created and removed (containers still alive at the end keep theirs).
+    for k in NsKind::ALL {
+        let i = k.index();
+        assert!(truth.created[i] > 0 && truth.removed[i] > 0, "{k:?}");
+    }
     // Containers in creation order, with their parents and the events inside each.
     let mut cs = r.containers.clone();
     cs.sort_by_key(|c| c.id.serial);

@@ -5,10 +5,11 @@
 //! The generator simulates a host that loads the module (an `op=existing` record per type), runs
 //! daemons, and a container runtime that starts and stops containers: `unshare` followed by a
 //! `vfork`ed child (the `vfork` event is written after the child's `execve`, as audit does), or
-//! `clone` with `CLONE_NEW*` flags; the tasks inside fork, exec, open files, exit, and now and
-//! then create a nested container with `unshare`.  Namespaces get ids from one counter and
-//! inode numbers from a pool, so inodes are reused as in the kernel.  Mount, UTS and IPC
-//! namespaces are removed by the last task leaving, the others later by kernel workers.  Every
+//! `clone` with `CLONE_NEW*` flags (`clone3` for a time namespace, which `clone` cannot make);
+//! the tasks inside fork, exec, open files, exit, and now and then create a nested container
+//! with `unshare`.  Namespaces get ids from one counter and inode numbers from a pool, so
+//! inodes are reused as in the kernel.  Mount, UTS, IPC, cgroup and time namespaces are removed
+//! by the last task leaving, user, PID and network namespaces later by kernel workers.  Every
 //! namespace record carries its subject, the same as its event's `SYSCALL` record.
 //!
 //! It only produces what [`super`]'s heuristic is documented to follow, so the report must
@@ -16,6 +17,7 @@
 
 use crate::reference::NsKind;
 use crate::rng::Rng;
+use crate::syscall::{SYS_CLONE, SYS_CLONE3};
 use std::collections::HashSet;
 use std::io::{self, Write};
 
@@ -318,9 +320,12 @@ res=1",
     fn start_container(&mut self) -> io::Result<()> {
         use NsKind::*;
         let kinds: &[NsKind] = match self.below(20) {
-            0..=9 => &[Mnt, Uts, Ipc, Pid, Net],
-            10..=13 => &[User, Mnt, Uts, Ipc, Pid, Net],
-            14..=16 => &[Net],
+            0..=5 => &[Mnt, Uts, Ipc, Pid, Net],
+            6..=9 => &[Mnt, Uts, Ipc, Pid, Net, Cgroup],
+            10..=12 => &[User, Mnt, Uts, Ipc, Pid, Net, Cgroup],
+            13 => &[User, Mnt, Uts, Ipc, Pid, Net, Cgroup, Time],
+            14..=15 => &[Net],
+            16 => &[Pid, Time],
             _ => &[User, Net],
         };
         let index = self.truth.inside.len();
@@ -333,7 +338,12 @@ res=1",
         let mut recs = Vec::new();
         let q = self.new_pid();
         recs.push(if clone {
-            Self::syscall(56, Some(i64::from(q)), r, RUNTIME_PID, "runc")
+            let nr = if kinds.contains(&Time) {
+                SYS_CLONE3
+            } else {
+                SYS_CLONE
+            };
+            Self::syscall(nr, Some(i64::from(q)), r, RUNTIME_PID, "runc")
         } else {
             Self::syscall(272, Some(0), r, RUNTIME_PID, "runc")
         });
@@ -454,10 +464,11 @@ res=1",
             return Ok(());
         };
         let (pid, ppid) = self.live[ci].tasks[li];
-        let kinds: &[NsKind] = match self.below(3) {
+        let kinds: &[NsKind] = match self.below(4) {
             0 => &[Net],
             1 => &[Uts, Net],
-            _ => &[Mnt, Uts],
+            2 => &[Mnt, Uts],
+            _ => &[Cgroup, Time],
         };
         let mut recs = vec![Self::syscall(272, Some(0), pid, ppid, "unshare")];
         let mut ns = Vec::new();
@@ -493,8 +504,8 @@ res=1",
         Ok(())
     }
 
-    /// Ends live container `ci`: its tasks exit, the last one removes the mount, UTS and IPC
-    /// namespaces, the kernel the others a little later.
+    /// Ends live container `ci`: its tasks exit, the last one removes the mount, UTS, IPC,
+    /// cgroup and time namespaces, the kernel the others a little later.
     fn stop(&mut self, ci: usize) -> io::Result<()> {
         let index = self.live[ci].index;
         let mut last = None;
@@ -522,11 +533,11 @@ res=1",
         let subject = format!("ppid={ppid} pid={pid} {SUBJECT_TAIL} comm=\"sh\" exe=(null)");
         for &(k, inum, id) in &c.ns {
             match k {
-                NsKind::Mnt | NsKind::Uts | NsKind::Ipc => self.del(k, inum, id, &subject)?,
-                _ => {
+                NsKind::User | NsKind::Pid | NsKind::Net => {
                     let delay = self.below(20) as u32;
                     self.kernel_dels.push((delay, k, inum, id));
                 }
+                _ => self.del(k, inum, id, &subject)?,
             }
         }
         if let Some(r) = c.runtime {
