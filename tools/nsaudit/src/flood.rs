@@ -56,14 +56,6 @@ fn sys(what: impl Into<String>) -> impl FnOnce(Errno) -> FloodError {
     move |errno| FloodError::Sys { what, errno }
 }
 
-/// A namespace type on the command line.
-pub fn parse_kind(s: &str) -> Result<NsKind, String> {
-    NsKind::from_name(s).ok_or_else(|| {
-        let names: Vec<&str> = NsKind::ALL.iter().map(|k| k.name()).collect();
-        format!("{s:?} is not a namespace type ({})", names.join(", "))
-    })
-}
-
 /// `nsaudit flood`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FloodArgs {
@@ -80,7 +72,7 @@ pub struct FloodArgs {
     /// The namespace types, comma-separated: user alone, or user and others, which every
     /// second unshare creates together with a user namespace.
     #[arg(long, value_delimiter = ',', default_value = "user,mnt,uts,ipc,net,pid,cgroup,time",
-          value_parser = parse_kind)]
+          value_parser = str::parse::<NsKind>)]
     pub types: Vec<NsKind>,
     /// Load the audit rule -a task,never for the flood: the workers get no audit context, so
     /// none of their records belongs to a system call's event.

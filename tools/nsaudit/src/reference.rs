@@ -125,6 +125,18 @@ impl NsKind {
     }
 }
 
+impl std::str::FromStr for NsKind {
+    type Err = String;
+
+    /// A kind by its name ([`NsKind::name`]), as a command line gives it.
+    fn from_str(s: &str) -> Result<NsKind, String> {
+        NsKind::from_name(s).ok_or_else(|| {
+            let names: Vec<&str> = NsKind::ALL.iter().map(|k| k.name()).collect();
+            format!("{s:?} is not a namespace type ({})", names.join(", "))
+        })
+    }
+}
+
 /// Whether `ty` is one of the sixteen `AUDIT_NS_*` types.
 pub fn is_ns_type(ty: u16) -> bool {
     NsKind::from_type(ty).is_some()

@@ -68,6 +68,9 @@ fn kinds_and_types() {
         assert_eq!(NsKind::from_name(k.name()), Some(k));
     }
     assert_eq!(NsKind::from_name("time_for_children"), None);
+    assert_eq!("cgroup".parse::<NsKind>(), Ok(NsKind::Cgroup));
+    let e = "cgroupns".parse::<NsKind>().unwrap_err();
+    assert!(e.contains("net, cgroup, time"), "{e}");
     assert_eq!(NsKind::from_name("NET"), None);
     for (i, k) in NsKind::ALL.into_iter().enumerate() {
         assert_eq!(k.index(), i);
