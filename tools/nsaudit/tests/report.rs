@@ -138,6 +138,17 @@ fn check_consistency(log: &str) -> Report {
 
 #[test]
 fn validate_log_is_consistent() {
+    // The recorded log covers every kind, so the consistency checks below run on all of them.
+    let recs = records(VALIDATE);
+    for k in NsKind::ALL {
+        for ty in [k.init_type(), k.del_type()] {
+            assert!(
+                recs.iter().any(|r| r.ty == ty),
+                "the fixture has no record of type {ty} ({})",
+                k.name()
+            );
+        }
+    }
     let r = check_consistency(VALIDATE);
     // nsaudit validate creates its namespaces with unshare and clone from its own children.
     for c in &r.containers {
