@@ -62,8 +62,9 @@ impl NsKind {
     }
 
     /// Whether `unshare(2)` of this kind moves the caller into the namespace it creates.  A new
-    /// PID or time namespace is only for the caller's children: the caller stays where it is,
-    /// and the new namespace is the one [`NsKind::for_children_file`] names.
+    /// PID or time namespace is for the caller's children: the caller stays where it is, and
+    /// the new namespace is the one [`NsKind::for_children_file`] names (a time namespace is
+    /// also entered by the caller's next `execve`).
     pub fn enters_on_unshare(self) -> bool {
         !matches!(self, NsKind::Pid | NsKind::Time)
     }

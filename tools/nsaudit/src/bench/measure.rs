@@ -6,8 +6,8 @@
 use super::*;
 
 /// Whether a cycle of `kind` forks a first process into the namespace: a PID namespace is
-/// never set up without one, and a time namespace is entered only by the children of the task
-/// that unshares it, as in any real use of one.
+/// never set up without one, and a time namespace is entered by the children of the task that
+/// unshares it (or by its next `execve`), as in any real use of one.
 pub(super) fn needs_first_process(kind: NsKind) -> bool {
     !kind.enters_on_unshare()
 }

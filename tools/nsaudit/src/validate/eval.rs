@@ -209,8 +209,9 @@ pub fn eval_create(
 }
 
 /// Where the task that made the call is after it: `unshare` moves it into the new namespace,
-/// except a PID or time namespace, which only its children enter
-/// ([`NsKind::enters_on_unshare`]); after `clone3` it stays in its own.  A record names the
+/// except a PID or time namespace, which its children enter (and, for time, its next
+/// `execve`; the validator does not exec) ([`NsKind::enters_on_unshare`]); after `clone3` it
+/// stays in its own.  A record names the
 /// namespace created, which for those two is not the caller's.
 fn eval_caller_ns(label: &str, k: NsKind, child: &Spawned, own: &Own, method: Method) -> Check {
     let t = k.name();
