@@ -3,9 +3,10 @@
 //! Audit records for the creation and removal of namespaces.
 //!
 //! Registers on the namespace notifier chain (`include/linux/ns_notifier.h`) and writes one
-//! `AUDIT_NS_INIT_*` record when a mount, UTS, IPC, user, PID or network namespace is created
-//! and one `AUDIT_NS_DEL_*` record when it is removed.  At load it writes an `AUDIT_NS_INIT_*`
-//! record with `op=existing` for every namespace alive at that moment.
+//! `AUDIT_NS_INIT_*` record when a namespace of any of the eight types (mount, UTS, IPC, user,
+//! PID, network, cgroup, time) is created and one `AUDIT_NS_DEL_*` record when it is removed.
+//! At load it writes an `AUDIT_NS_INIT_*` record with `op=existing` for every namespace alive at
+//! that moment.
 //!
 //! The chain runs in atomic context, so its records are started with
 //! [`Record::start_deferred`]: audit sends them from where their writer may wait for room in
@@ -51,9 +52,9 @@ module! {
     license: "GPL",
     params: {
         types: u32 {
-            default: 0x3f,
+            default: 0xff,
             description: "Namespace types to log, a mask: 1 mnt, 2 uts, 4 ipc, 8 user, 16 pid, \
-                          32 net (default 0x3f, all)",
+                          32 net, 64 cgroup, 128 time (default 0xff, all)",
         },
     },
 }
@@ -81,7 +82,7 @@ struct Logger {
 impl Logger {
     fn selected(&self, ns: &Namespace) -> Option<NsType> {
         ns.kind()
-            .and_then(NsType::from_ns)
+            .map(NsType::from_ns)
             .filter(|t| self.mask.contains(*t))
     }
 
@@ -198,7 +199,7 @@ impl kernel::InPlaceModule for NsAudit {
             let mask = TypeMask::new(value).inspect_err(|_| {
                 pr_err!(
                     "invalid types=0x{:x}: must be a non-zero mask of 0x{:x} \
-                     (1 mnt, 2 uts, 4 ipc, 8 user, 16 pid, 32 net)\n",
+                     (1 mnt, 2 uts, 4 ipc, 8 user, 16 pid, 32 net, 64 cgroup, 128 time)\n",
                     value,
                     TypeMask::ALL
                 );

@@ -14,7 +14,7 @@ use kernel::{
     prelude::*, //
 };
 
-/// The namespace types that have audit records, in the order of their record type numbers.
+/// The namespace types, in the order of their bits in the `types` parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum NsType {
     Mnt,
@@ -23,30 +23,34 @@ pub(crate) enum NsType {
     User,
     Pid,
     Net,
+    Cgroup,
+    Time,
 }
 
 impl NsType {
-    /// All types, in record type order.
-    pub(crate) const ALL: [NsType; 6] = [
+    /// All types, in the order of their bits.
+    pub(crate) const ALL: [NsType; 8] = [
         NsType::Mnt,
         NsType::Uts,
         NsType::Ipc,
         NsType::User,
         NsType::Pid,
         NsType::Net,
+        NsType::Cgroup,
+        NsType::Time,
     ];
 
-    /// Maps a namespace type to its audit type, [`None`] for cgroup and time namespaces, which
-    /// have no records.
-    pub(crate) fn from_ns(kind: ns::Type) -> Option<Self> {
+    /// Maps a namespace type to its audit type: every namespace type has records.
+    pub(crate) fn from_ns(kind: ns::Type) -> Self {
         match kind {
-            ns::Type::Mnt => Some(NsType::Mnt),
-            ns::Type::Uts => Some(NsType::Uts),
-            ns::Type::Ipc => Some(NsType::Ipc),
-            ns::Type::User => Some(NsType::User),
-            ns::Type::Pid => Some(NsType::Pid),
-            ns::Type::Net => Some(NsType::Net),
-            ns::Type::Cgroup | ns::Type::Time => None,
+            ns::Type::Mnt => NsType::Mnt,
+            ns::Type::Uts => NsType::Uts,
+            ns::Type::Ipc => NsType::Ipc,
+            ns::Type::User => NsType::User,
+            ns::Type::Pid => NsType::Pid,
+            ns::Type::Net => NsType::Net,
+            ns::Type::Cgroup => NsType::Cgroup,
+            ns::Type::Time => NsType::Time,
         }
     }
 
@@ -64,17 +68,38 @@ impl NsType {
             NsType::User => "user",
             NsType::Pid => "pid",
             NsType::Net => "net",
+            NsType::Cgroup => "cgroup",
+            NsType::Time => "time",
         }
     }
 
-    /// The record type for a namespace of this type being created, 1340-1345.
+    /// The record type for a namespace of this type being created: 1340-1345 for the six
+    /// types of the first block, 1352-1353 for cgroup and time.
     pub(crate) fn init_record(self) -> RecordType {
-        RecordType::new(bindings::AUDIT_NS_INIT_MNT + self.index())
+        RecordType::new(match self {
+            NsType::Mnt => bindings::AUDIT_NS_INIT_MNT,
+            NsType::Uts => bindings::AUDIT_NS_INIT_UTS,
+            NsType::Ipc => bindings::AUDIT_NS_INIT_IPC,
+            NsType::User => bindings::AUDIT_NS_INIT_USER,
+            NsType::Pid => bindings::AUDIT_NS_INIT_PID,
+            NsType::Net => bindings::AUDIT_NS_INIT_NET,
+            NsType::Cgroup => bindings::AUDIT_NS_INIT_CGROUP,
+            NsType::Time => bindings::AUDIT_NS_INIT_TIME,
+        })
     }
 
-    /// The record type for a namespace of this type being removed, 1346-1351.
+    /// The record type for a namespace of this type being removed: 1346-1351, then 1354-1355.
     pub(crate) fn del_record(self) -> RecordType {
-        RecordType::new(bindings::AUDIT_NS_DEL_MNT + self.index())
+        RecordType::new(match self {
+            NsType::Mnt => bindings::AUDIT_NS_DEL_MNT,
+            NsType::Uts => bindings::AUDIT_NS_DEL_UTS,
+            NsType::Ipc => bindings::AUDIT_NS_DEL_IPC,
+            NsType::User => bindings::AUDIT_NS_DEL_USER,
+            NsType::Pid => bindings::AUDIT_NS_DEL_PID,
+            NsType::Net => bindings::AUDIT_NS_DEL_NET,
+            NsType::Cgroup => bindings::AUDIT_NS_DEL_CGROUP,
+            NsType::Time => bindings::AUDIT_NS_DEL_TIME,
+        })
     }
 
     /// The bit of this type in the `types` parameter.
@@ -89,7 +114,7 @@ pub(crate) struct TypeMask(u32);
 
 impl TypeMask {
     /// Every type.
-    pub(crate) const ALL: u32 = 0x3f;
+    pub(crate) const ALL: u32 = 0xff;
 
     /// Validates a `types` parameter value: a non-zero mask of the bits of [`NsType::bit`].
     pub(crate) fn new(mask: u32) -> Result<Self> {
@@ -173,28 +198,30 @@ mod tests {
 
     #[test]
     fn type_mapping() {
-        let kinds = [
-            ns::Type::Mnt,
-            ns::Type::Uts,
-            ns::Type::Ipc,
-            ns::Type::User,
-            ns::Type::Pid,
-            ns::Type::Net,
+        // (namespace type, INIT record type, DEL record type, bit of `types=`): the table of
+        // Documentation/records.rst and include/uapi/linux/audit.h.
+        let table = [
+            (ns::Type::Mnt, 1340, 1346, 0x01),
+            (ns::Type::Uts, 1341, 1347, 0x02),
+            (ns::Type::Ipc, 1342, 1348, 0x04),
+            (ns::Type::User, 1343, 1349, 0x08),
+            (ns::Type::Pid, 1344, 1350, 0x10),
+            (ns::Type::Net, 1345, 1351, 0x20),
+            (ns::Type::Cgroup, 1352, 1354, 0x40),
+            (ns::Type::Time, 1353, 1355, 0x80),
         ];
-        for (i, (kind, t)) in kinds.iter().zip(NsType::ALL).enumerate() {
-            let i = i as u32;
-            assert_eq!(NsType::from_ns(*kind), Some(t));
-            assert_eq!(t.init_record().as_raw(), 1340 + i);
-            assert_eq!(t.del_record().as_raw(), 1346 + i);
-            assert_eq!(t.bit(), 1 << i);
+        assert_eq!(table.len(), NsType::ALL.len());
+        for ((kind, init, del, bit), t) in table.into_iter().zip(NsType::ALL) {
+            assert_eq!(NsType::from_ns(kind), t);
+            assert_eq!(t.init_record().as_raw(), init);
+            assert_eq!(t.del_record().as_raw(), del);
+            assert_eq!(t.bit(), bit);
         }
-        assert_eq!(NsType::from_ns(ns::Type::Cgroup), None);
-        assert_eq!(NsType::from_ns(ns::Type::Time), None);
     }
 
     #[test]
     fn type_names() {
-        let names = ["mnt", "uts", "ipc", "user", "pid", "net"];
+        let names = ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"];
         for (t, name) in NsType::ALL.iter().zip(names) {
             assert_eq!(t.name(), name);
         }
@@ -203,7 +230,8 @@ mod tests {
     #[test]
     fn mask_validation() {
         assert!(TypeMask::new(0).is_err());
-        assert!(TypeMask::new(0x40).is_err());
+        assert!(TypeMask::new(0x100).is_err());
+        assert!(TypeMask::new(0x1ff).is_err());
         assert!(TypeMask::new(0xffff_ffff).is_err());
         let all = TypeMask::new(TypeMask::ALL);
         assert!(all.is_ok());
@@ -211,6 +239,9 @@ mod tests {
         assert_eq!(net_user.map(|m| m.contains(NsType::Net)), Ok(true));
         assert_eq!(net_user.map(|m| m.contains(NsType::User)), Ok(true));
         assert_eq!(net_user.map(|m| m.contains(NsType::Mnt)), Ok(false));
+        let time = TypeMask::new(0x80);
+        assert_eq!(time.map(|m| m.contains(NsType::Time)), Ok(true));
+        assert_eq!(time.map(|m| m.contains(NsType::Cgroup)), Ok(false));
     }
 
     #[test]
@@ -250,6 +281,43 @@ mod tests {
         assert_eq!(
             render(&fields)?.to_bytes(),
             b" dev=01:12 old_mntns=(none) old_mntns_id=(none) mntns=4026531841 mntns_id=2 res=1"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn cgroup_and_time_fields() -> Result {
+        let cgroup = NsFields {
+            op: Op::Create,
+            kind: NsType::Cgroup,
+            dev: DevNum::new(0, 4),
+            ns: NsId {
+                inum: 4026532210,
+                id: 4200,
+            },
+            old: Some(NsId {
+                inum: 4026531835,
+                id: 7,
+            }),
+        };
+        assert_eq!(
+            render(&cgroup)?.to_bytes(),
+            b" dev=00:04 old_cgroupns=4026531835 old_cgroupns_id=7 cgroupns=4026532210 \
+              cgroupns_id=4200 res=1"
+        );
+        let time = NsFields {
+            op: Op::Remove,
+            kind: NsType::Time,
+            dev: DevNum::new(0, 4),
+            ns: NsId {
+                inum: 4026532211,
+                id: 4201,
+            },
+            old: None,
+        };
+        assert_eq!(
+            render(&time)?.to_bytes(),
+            b" dev=00:04 timens=4026532211 timens_id=4201 res=1"
         );
         Ok(())
     }

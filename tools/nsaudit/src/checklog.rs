@@ -115,6 +115,44 @@ egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kworker/u8:1\" exe=(null)
     }
 
     #[test]
+    fn cgroup_and_time_records_have_their_own_fields() {
+        // unshare(CLONE_NEWCGROUP | CLONE_NEWTIME) by pid 77, then both removed as it exits.
+        let init = |ty: u16, t: &str, old: u64, new: u64| {
+            format!(
+                "type=UNKNOWN[{ty}] msg=audit(1700000000.100:10): op=create {TASK} dev=00:04 \
+                 old_{t}ns={} old_{t}ns_id={old} {t}ns={} {t}ns_id={new} res=1",
+                4026531800 + old,
+                4026532000 + new % 100
+            )
+        };
+        let del = |ty: u16, serial: u64, t: &str, id: u64| {
+            format!(
+                "type=UNKNOWN[{ty}] msg=audit(1700000000.200:{serial}): op=remove {TASK} \
+                 dev=00:04 {t}ns={} {t}ns_id={id} res=1",
+                4026532000 + id % 100
+            )
+        };
+        let good = [
+            init(1352, "cgroup", 5, 4100),
+            init(1353, "time", 6, 4101),
+            syscall(10, TASK),
+            del(1354, 11, "cgroup", 4100),
+            del(1355, 12, "time", 4101),
+        ];
+        let c = run(&good);
+        assert_eq!((c.passed, c.failed), (4, 0), "{:?}", c.problems);
+        // A time record with the fields of a cgroup record, and the reverse.
+        let mut bad = good.clone();
+        bad[1] = init(1353, "cgroup", 6, 4101);
+        bad[4] = del(1354, 12, "time", 4101);
+        let c = run(&bad);
+        assert_eq!((c.passed, c.failed), (2, 2), "{:?}", c.problems);
+        assert!(c.problems[0].starts_with("not ok - t.log:2: "), "{c:?}");
+        assert!(c.problems[0].contains("old_timens"), "{c:?}");
+        assert!(c.problems[1].starts_with("not ok - t.log:5: "), "{c:?}");
+    }
+
+    #[test]
     fn a_record_without_its_subject_fails() {
         let bare = init(10, TASK).replace(&format!("{TASK} "), "");
         let c = run(&[bare, syscall(10, TASK)]);

@@ -21,7 +21,7 @@ use thiserror::Error;
 pub struct DemoOptions {
     /// The module to load if it is not loaded.
     pub module: PathBuf,
-    /// How long to wait for all twelve records.
+    /// How long to wait for all the records: an INIT and a DEL of every type.
     pub timeout: Duration,
 }
 
@@ -259,6 +259,37 @@ mod tests {
         ));
         assert!(e.done());
         assert_eq!(e.missing(), "");
+    }
+
+    #[test]
+    fn expect_knows_cgroup_and_time_records() {
+        let mut e = Expect::default();
+        e.add(NsKind::Cgroup, 4100);
+        e.add(NsKind::Time, 4101);
+        assert_eq!(e.missing(), "INIT_CGROUP, DEL_CGROUP, INIT_TIME, DEL_TIME");
+        // A cgroup namespace's fields under the time type name no time namespace.
+        assert!(!e.see(
+            1353,
+            "audit(1.000:1): op=create cgroupns=1 cgroupns_id=4100 res=1"
+        ));
+        assert!(e.see(
+            1352,
+            "audit(1.000:1): op=create cgroupns=1 cgroupns_id=4100 res=1"
+        ));
+        assert!(e.see(
+            1353,
+            "audit(1.000:1): op=create timens=2 timens_id=4101 res=1"
+        ));
+        assert!(e.see(
+            1354,
+            "audit(1.000:2): op=remove cgroupns=1 cgroupns_id=4100 res=1"
+        ));
+        assert!(!e.done());
+        assert!(e.see(
+            1355,
+            "audit(1.000:3): op=remove timens=2 timens_id=4101 res=1"
+        ));
+        assert!(e.done());
     }
 
     #[test]

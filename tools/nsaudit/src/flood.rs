@@ -56,12 +56,6 @@ fn sys(what: impl Into<String>) -> impl FnOnce(Errno) -> FloodError {
     move |errno| FloodError::Sys { what, errno }
 }
 
-/// A namespace type on the command line.
-pub fn parse_kind(s: &str) -> Result<NsKind, String> {
-    NsKind::from_name(s)
-        .ok_or_else(|| format!("{s:?} is not a namespace type (mnt, uts, ipc, user, pid, net)"))
-}
-
 /// `nsaudit flood`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FloodArgs {
@@ -77,8 +71,8 @@ pub struct FloodArgs {
     pub seconds: u64,
     /// The namespace types, comma-separated: user alone, or user and others, which every
     /// second unshare creates together with a user namespace.
-    #[arg(long, value_delimiter = ',', default_value = "user,mnt,uts,ipc,net,pid",
-          value_parser = parse_kind)]
+    #[arg(long, value_delimiter = ',', default_value = "user,mnt,uts,ipc,net,pid,cgroup,time",
+          value_parser = str::parse::<NsKind>)]
     pub types: Vec<NsKind>,
     /// Load the audit rule -a task,never for the flood: the workers get no audit context, so
     /// none of their records belongs to a system call's event.
@@ -126,7 +120,7 @@ pub struct FloodOptions {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Created {
     /// Namespaces created, indexed by [`NsKind::index`].
-    pub ns: [u64; 6],
+    pub ns: [u64; NsKind::COUNT],
     /// `unshare(2)` calls that failed (e.g. `ENOSPC`: too many user namespaces alive).
     pub refused: u64,
     /// `fork(2)` calls that failed.
@@ -135,8 +129,12 @@ pub struct Created {
     pub last_errno: u64,
 }
 
+/// The numbers of [`Created`] on a worker's pipe: one per kind, then `refused`,
+/// `fork_failed` and `last_errno`.
+const CREATED_WORDS: usize = NsKind::COUNT + 3;
+
 /// Size of [`Created`] on a worker's pipe.
-const CREATED_LEN: usize = 9 * 8;
+const CREATED_LEN: usize = CREATED_WORDS * 8;
 
 impl Created {
     pub fn total(&self) -> u64 {
@@ -154,19 +152,20 @@ impl Created {
     }
 
     fn decode(b: &[u8; CREATED_LEN]) -> Created {
-        let mut v = [0u64; 9];
+        let mut v = [0u64; CREATED_WORDS];
         for (x, chunk) in v.iter_mut().zip(b.chunks_exact(8)) {
             let mut a = [0u8; 8];
             a.copy_from_slice(chunk);
             *x = u64::from_ne_bytes(a);
         }
-        let mut ns = [0u64; 6];
-        ns.copy_from_slice(&v[..6]);
+        let (counts, tail) = v.split_at(NsKind::COUNT);
+        let mut ns = [0u64; NsKind::COUNT];
+        ns.copy_from_slice(counts);
         Created {
             ns,
-            refused: v[6],
-            fork_failed: v[7],
-            last_errno: v[8],
+            refused: tail[0],
+            fork_failed: tail[1],
+            last_errno: tail[2],
         }
     }
 
@@ -331,7 +330,7 @@ pub fn render(opts: &FloodOptions, run: &FloodRun, v: &Verdict) -> String {
             .join(","),
         if a.task_never { ", -a task,never" } else { "" }
     );
-    let row = |name: &str, v: &[u64; 6]| {
+    let row = |name: &str, v: &[u64; NsKind::COUNT]| {
         let cols: String = NsKind::ALL
             .iter()
             .map(|k| format!(" {:>8}", v[k.index()]))

@@ -100,6 +100,24 @@ pub fn finit_module(path: &Path, params: &str) -> Result<(), std::io::Error> {
     }
 }
 
+/// [`finit_module`] in a forked child, as `insmod` would do it: the load is audited like any
+/// other task's, never the caller's (the audit daemon).  `Ok(Err(errno))` when the load
+/// failed.
+pub fn finit_module_in_child(path: &Path, params: &str) -> Result<Result<(), Errno>, GuestError> {
+    let pid = fork_child(|| match finit_module(path, params) {
+        Ok(()) => 0,
+        Err(e) => e.raw_os_error().unwrap_or(255).clamp(1, 255),
+    })?;
+    match reap_status(pid)? {
+        Some(0) => Ok(Ok(())),
+        Some(errno) => Ok(Err(Errno::from_raw(errno))),
+        None => Err(GuestError::Command {
+            cmd: format!("finit_module {} {params}", path.display()),
+            why: "the loading process was killed by a signal".into(),
+        }),
+    }
+}
+
 /// `delete_module(2)` of `ns_audit`, again while it is busy.
 pub fn delete_module() -> Result<(), std::io::Error> {
     let name = c"ns_audit";
@@ -221,6 +239,13 @@ mod tests {
         let e = run_cmd("sh", &["-c", "echo nope >&2; exit 4"]).unwrap_err();
         assert!(e.to_string().contains("nope"), "{e}");
         assert!(run_cmd("/nonexistent/prog", &[]).is_err());
+    }
+
+    #[test]
+    fn a_load_in_a_child_reports_its_errno() {
+        // Opening the file fails before any system call that loads.
+        let r = finit_module_in_child(Path::new("/nonexistent/ns_audit.ko"), "types=0x40");
+        assert_eq!(r.unwrap(), Err(Errno::ENOENT));
     }
 
     #[test]

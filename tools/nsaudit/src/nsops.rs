@@ -16,7 +16,7 @@ pub use ident::{
     bind_mount, clone_flag, clone_flags, ns_ident, ns_ident_of_fd, ns_ident_path, ns_idents,
     nsfs_dev, unmount,
 };
-pub use nested::{nested_userns, setns_in_child, Nested};
+pub use nested::{nested, setns_in_child, unshare_repeatedly, Nested};
 pub use spawn::{spawn, Child, Hold, Method, Spawned};
 
 use crate::guest::{child_exit, fork_child, reap, GuestError};

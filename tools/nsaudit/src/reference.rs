@@ -3,25 +3,20 @@
 //! The reference format of the `AUDIT_NS_*` records, as a checker.
 //!
 //! ```text
-//! INIT (1340-1345): op=create|existing SUBJECT [subj=...] dev=MM:mm
-//!                   old_<t>ns=N|(none) old_<t>ns_id=N|(none) <t>ns=N <t>ns_id=N res=1
-//! DEL  (1346-1351): op=remove SUBJECT [subj=...] dev=MM:mm <t>ns=N <t>ns_id=N res=1
-//! SUBJECT:          ppid pid auid uid gid euid suid fsuid egid sgid fsgid tty ses comm exe
+//! INIT (1340-1345, 1352-1353): op=create|existing SUBJECT [subj=...] dev=MM:mm
+//!     old_<t>ns=N|(none) old_<t>ns_id=N|(none) <t>ns=N <t>ns_id=N res=1
+//! DEL (1346-1351, 1354-1355): op=remove SUBJECT [subj=...] dev=MM:mm <t>ns=N <t>ns_id=N res=1
+//! SUBJECT: ppid pid auid uid gid euid suid fsuid egid sgid fsgid tty ses comm exe
 //! ```
 //!
-//! `<t>` is `mnt`, `uts`, `ipc`, `user`, `pid` or `net`.  Every record of a type has the same
-//! fields: the SUBJECT is always there, written by `audit_log_task_info()`, in a record of a
-//! syscall event too, where it must agree with the event's `SYSCALL` record
+//! `<t>` is `mnt`, `uts`, `ipc`, `user`, `pid`, `net`, `cgroup` or `time`.  Every record of a
+//! type has the same fields: the SUBJECT is always there, written by `audit_log_task_info()`,
+//! in a record of a syscall event too, where it must agree with the event's `SYSCALL` record
 //! ([`check_event_subject`]).  A removal run by a kernel thread names that thread
 //! ([`TaskSubject::is_kernel_thread`]); a record written without a task (interrupt context)
 //! has exactly [`NO_TASK_SUBJECT`].
 
 use crate::record::{decode_untrusted, needs_hex, parse_decimal, Record};
-
-/// `AUDIT_NS_INIT_MNT`, the first creation type.
-pub const AUDIT_NS_INIT_MNT: u16 = 1340;
-/// `AUDIT_NS_DEL_MNT`, the first removal type.
-pub const AUDIT_NS_DEL_MNT: u16 = 1346;
 
 /// The namespace types that have records, in record type order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,17 +27,24 @@ pub enum NsKind {
     User,
     Pid,
     Net,
+    Cgroup,
+    Time,
 }
 
 impl NsKind {
+    /// How many kinds there are: the length of the tables indexed by [`NsKind::index`].
+    pub const COUNT: usize = 8;
+
     /// Every kind, in record type order.
-    pub const ALL: [NsKind; 6] = [
+    pub const ALL: [NsKind; NsKind::COUNT] = [
         NsKind::Mnt,
         NsKind::Uts,
         NsKind::Ipc,
         NsKind::User,
         NsKind::Pid,
         NsKind::Net,
+        NsKind::Cgroup,
+        NsKind::Time,
     ];
 
     /// The field prefix (`net` in `netns=`), also the file name in `/proc/PID/ns/`.
@@ -54,6 +56,27 @@ impl NsKind {
             NsKind::User => "user",
             NsKind::Pid => "pid",
             NsKind::Net => "net",
+            NsKind::Cgroup => "cgroup",
+            NsKind::Time => "time",
+        }
+    }
+
+    /// Whether `unshare(2)` of this kind moves the caller into the namespace it creates.  A new
+    /// PID or time namespace is for the caller's children: the caller stays where it is, and
+    /// the new namespace is the one [`NsKind::for_children_file`] names (a time namespace is
+    /// also entered by the caller's next `execve`).
+    pub fn enters_on_unshare(self) -> bool {
+        !matches!(self, NsKind::Pid | NsKind::Time)
+    }
+
+    /// The file in `/proc/PID/ns/` naming the namespace of this kind that the task's children
+    /// are created in: `pid_for_children`, `time_for_children`, and for the kinds a task's
+    /// children always share, its own ([`NsKind::name`]).
+    pub fn for_children_file(self) -> &'static str {
+        match self {
+            NsKind::Pid => "pid_for_children",
+            NsKind::Time => "time_for_children",
+            _ => self.name(),
         }
     }
 
@@ -67,29 +90,55 @@ impl NsKind {
         self as usize
     }
 
+    /// `(AUDIT_NS_INIT_<T>, AUDIT_NS_DEL_<T>)`, as `include/uapi/linux/audit.h` numbers them:
+    /// the first six kinds in two runs, 1340-1345 and 1346-1351, cgroup and time namespaces
+    /// after them.
+    fn record_types(self) -> (u16, u16) {
+        match self {
+            NsKind::Mnt => (1340, 1346),
+            NsKind::Uts => (1341, 1347),
+            NsKind::Ipc => (1342, 1348),
+            NsKind::User => (1343, 1349),
+            NsKind::Pid => (1344, 1350),
+            NsKind::Net => (1345, 1351),
+            NsKind::Cgroup => (1352, 1354),
+            NsKind::Time => (1353, 1355),
+        }
+    }
+
     /// `AUDIT_NS_INIT_<T>`.
     pub fn init_type(self) -> u16 {
-        AUDIT_NS_INIT_MNT + self as u16
+        self.record_types().0
     }
 
     /// `AUDIT_NS_DEL_<T>`.
     pub fn del_type(self) -> u16 {
-        AUDIT_NS_DEL_MNT + self as u16
+        self.record_types().1
     }
 
     /// The kind of a record type and whether it is an INIT (creation) type.
     pub fn from_type(ty: u16) -> Option<(NsKind, bool)> {
-        let i = ty.checked_sub(AUDIT_NS_INIT_MNT)?;
-        let kind = *Self::ALL.get(usize::from(i % 6))?;
-        match i / 6 {
-            0 => Some((kind, true)),
-            1 => Some((kind, false)),
+        Self::ALL.into_iter().find_map(|k| match k.record_types() {
+            (init, _) if init == ty => Some((k, true)),
+            (_, del) if del == ty => Some((k, false)),
             _ => None,
-        }
+        })
     }
 }
 
-/// Whether `ty` is one of the twelve `AUDIT_NS_*` types.
+impl std::str::FromStr for NsKind {
+    type Err = String;
+
+    /// A kind by its name ([`NsKind::name`]), as a command line gives it.
+    fn from_str(s: &str) -> Result<NsKind, String> {
+        NsKind::from_name(s).ok_or_else(|| {
+            let names: Vec<&str> = NsKind::ALL.iter().map(|k| k.name()).collect();
+            format!("{s:?} is not a namespace type ({})", names.join(", "))
+        })
+    }
+}
+
+/// Whether `ty` is one of the sixteen `AUDIT_NS_*` types.
 pub fn is_ns_type(ty: u16) -> bool {
     NsKind::from_type(ty).is_some()
 }
@@ -402,7 +451,7 @@ impl<'a> Checker<'a> {
 pub fn check_ns_record(rec: &Record) -> Result<NsRecord, Vec<String>> {
     let Some((kind, init)) = NsKind::from_type(rec.ty) else {
         return Err(vec![format!(
-            "type {} is not an AUDIT_NS_* type (1340-1351)",
+            "type {} is not an AUDIT_NS_* type (1340-1355)",
             rec.ty
         )]);
     };

@@ -5,9 +5,10 @@
 //!
 //! Each round has two phases.
 //!
-//! - *Churn*: worker processes create and destroy namespaces of all six types (unshare, clone3,
-//!   nested user namespaces, namespaces pinned by a file descriptor and by a bind mount) while
-//!   a loader process loads and unloads `ns_audit.ko` with changing type masks, and this
+//! - *Churn*: worker processes create and destroy namespaces of all eight types (unshare, clone3,
+//!   nested user and cgroup namespaces, time namespaces unshared twice by one process,
+//!   namespaces pinned by a file descriptor and by a bind mount) while a loader process loads
+//!   and unloads `ns_audit.ko` with changing type masks, and this
 //!   process, the audit daemon, disables and re-enables audit and stops reading long enough
 //!   for the backlog to overflow.  For the first half of it, unprivileged flood workers
 //!   ([`crate::flood`]) create namespaces as fast as they can.  Invalid module parameters are
@@ -38,17 +39,26 @@ use thiserror::Error;
 /// `EOE`, `PROCTITLE`.
 pub const ACCOUNT_EXCLUDED: [u16; 5] = [1300, 1302, 1307, 1320, 1327];
 
-/// The type masks the loader cycles through.
-pub const MASKS: [u32; 10] = [0x3f, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x15, 0x2a, 0x33];
+/// The type masks the loader cycles through: every type, each alone, and mixes.
+pub const MASKS: [u32; 14] = [
+    0xff, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x3f, 0xc0, 0x55, 0xaa, 0x33,
+];
 
-/// Parameters the module must refuse with `EINVAL`.
+/// The mask of every type, the module's default.
+pub const ALL_TYPES: &str = "types=0xff";
+
+/// Parameters the module must refuse with `EINVAL`: no type, a bit above the eight types,
+/// not a number.
 pub const BAD_PARAMS: [&str; 5] = [
     "types=0",
-    "types=64",
+    "types=0x100",
     "types=0xffffffff",
     "types=abc",
     "types=-1",
 ];
+
+/// Values written to a writable parameter file, each of which must be refused.
+const BAD_SYSFS: [&str; 4] = ["0", "256", "abc", ""];
 
 /// How long without a record counts as quiet.
 const QUIET: Duration = Duration::from_secs(2);
@@ -262,7 +272,8 @@ pub fn account(expected: &BTreeSet<(NsKind, u64)>, ledger: &Ledger, lost: u64) -
     bad
 }
 
-/// The kinds of a non-empty subset chosen by `bits` (1..=63).
+/// The kinds of the subset chosen by `bits`: bit [`NsKind::index`] for each kind, as in the
+/// module's `types` parameter.
 pub fn kinds_of(bits: u64) -> Vec<NsKind> {
     NsKind::ALL
         .iter()
@@ -308,7 +319,7 @@ fn try_bad_sysfs(totals: &mut Totals) -> (u64, u64) {
             continue;
         }
         writable += 1;
-        for bad in ["0", "64", "abc", ""] {
+        for bad in BAD_SYSFS {
             match std::fs::write(&path, bad) {
                 Ok(()) => totals.fail(format!("writing {bad:?} to {} succeeded", path.display())),
                 Err(_) => refused += 1,
@@ -499,7 +510,7 @@ fn account_phase(
     totals: &mut Totals,
     mut churn: ChurnFlood,
 ) -> Result<(), StressError> {
-    finit_module(&opts.module, "types=0x3f").map_err(io("insmod ns_audit.ko types=0x3f"))?;
+    finit_module(&opts.module, ALL_TYPES).map_err(io(format!("insmod ns_audit.ko {ALL_TYPES}")))?;
     totals.loads += 1;
     let rules: Vec<Rule> = ACCOUNT_EXCLUDED
         .iter()
@@ -601,7 +612,7 @@ pub fn run(opts: &StressOptions) -> Result<Totals, StressError> {
     for round in 1..=opts.rounds {
         let refused = try_bad_params(&opts.module, &mut totals);
         totals.bad_params_rejected += refused;
-        finit_module(&opts.module, "types=0x3f").map_err(io("insmod ns_audit.ko"))?;
+        finit_module(&opts.module, ALL_TYPES).map_err(io("insmod ns_audit.ko"))?;
         totals.loads += 1;
         let (writable, refused) = try_bad_sysfs(&mut totals);
         totals.bad_params_rejected += refused;

@@ -7,15 +7,20 @@
 //! functions (`eval_*`) so that it can be tested without the kernel module.
 //!
 //! The scenarios, in order: setup (audit daemon, never-rule), load (`insmod`, op=existing
-//! records for our own namespaces), unshare and clone3 of each type alone, unshare of all six,
-//! three nested user namespaces, namespaces pinned by an fd and by a bind mount, setns into
-//! them, an exclude rule on msgtype 1345, a comm made to look like more fields, the `types`
-//! parameter, rmmod; throughout, every record must parse, follow the reference (one field set
-//! per type, the subject always), come once, carry the subject of its event's `SYSCALL`
-//! record, and no namespace may be removed before it was created in event order, whatever the
-//! order the records arrive in; at the end audit must have lost none.
+//! records for our own namespaces), unshare and clone3 of each type alone, unshare of all eight,
+//! three nested user and three nested cgroup namespaces, two time namespaces unshared one after
+//! the other, network, UTS, cgroup and time namespaces pinned by an fd or a bind mount, setns
+//! into them, exclude rules on msgtypes 1345, 1352 and 1355, audit disabled, a comm made to look
+//! like more fields, the `types` parameter (bad values, then one kind at a time), rmmod;
+//! throughout, every record must parse, follow the reference (one field set per type, the
+//! subject always), come once, carry the subject of its event's `SYSCALL` record, and no
+//! namespace may be removed before it was created in event order, whatever the order the
+//! records arrive in; at the end audit must have lost none.
 
 mod eval;
+mod filters;
+mod nesting;
+mod pinned;
 mod scenarios;
 mod stream;
 mod tap;
@@ -23,8 +28,8 @@ mod tap;
 mod tests;
 
 pub use eval::{
-    eval_create, eval_dels, eval_load, eval_load_subject, eval_nested, eval_none, has_ns,
-    kthread_problem, removed_by_worker, stat_flags,
+    eval_create, eval_dels, eval_load, eval_load_subject, eval_nested, eval_none, eval_replaced,
+    has_ns, kthread_problem, removed_by_worker, stat_flags,
 };
 pub use stream::{EventOrder, Got, Stream};
 pub use tap::{Check, Tap};
@@ -32,7 +37,7 @@ pub use tap::{Check, Tap};
 use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::{self, module_loaded};
-use crate::nsops::{self, Hold, Method, Spawned};
+use crate::nsops::{self, Hold, Method, NsError, Spawned};
 use crate::record::{Record, AUDIT_SYSCALL};
 use crate::reference::{
     check_event_subject, is_ns_type, NsIdent, NsKind, NsRecord, Op, TaskSubject,
@@ -188,6 +193,17 @@ impl<W: Write> Validator<W> {
         }
     }
 
+    /// Waits for the DEL records of `ids` that `got` does not have yet, and adds what arrives
+    /// meanwhile to it.
+    fn wait_dels_into(&mut self, got: &mut Vec<Got>, ids: &[(NsKind, NsIdent)]) {
+        let missing: Vec<(NsKind, NsIdent)> = ids
+            .iter()
+            .filter(|&&(k, id)| !has_ns(got, k, false, id.id))
+            .copied()
+            .collect();
+        got.extend(self.wait_dels(&missing));
+    }
+
     /// Waits for the DEL records of `ids`.
     fn wait_dels(&mut self, ids: &[(NsKind, NsIdent)]) -> Vec<Got> {
         let ids = ids.to_vec();
@@ -308,7 +324,7 @@ impl<W: Write> Validator<W> {
         for k in NsKind::ALL {
             self.scenario_create(&format!("clone3 {}", k.name()), &[k], Method::Clone3, None);
         }
-        self.scenario_create("unshare all six", &NsKind::ALL, Method::Unshare, None);
+        self.scenario_create("unshare all eight", &NsKind::ALL, Method::Unshare, None);
         self.scenario_nested();
         self.scenario_pinned();
         self.scenario_exclude();

@@ -6,8 +6,8 @@
 
 use nix::errno::Errno;
 use nsaudit::nsops::{
-    self, nested_userns, ns_ident, ns_ident_path, ns_idents, setns_in_child, spawn, Hold, Method,
-    NsError, Stage,
+    self, nested, ns_ident, ns_ident_path, ns_idents, setns_in_child, spawn, unshare_repeatedly,
+    Hold, Method, NsError, Stage,
 };
 use nsaudit::reference::NsKind;
 use std::collections::HashSet;
@@ -39,7 +39,11 @@ fn own_identities() {
         ids.insert(own[&k].id);
         assert_eq!(ns_ident(None, k).unwrap(), own[&k]);
     }
-    assert_eq!(ids.len(), 6, "namespace ids are unique: {own:?}");
+    assert_eq!(
+        ids.len(),
+        NsKind::COUNT,
+        "namespace ids are unique: {own:?}"
+    );
     let dev = nsops::nsfs_dev().unwrap();
     let meta = std::fs::metadata("/proc/self/ns/net").unwrap();
     assert_eq!(dev, (libc::major(meta.dev()), libc::minor(meta.dev())));
@@ -63,19 +67,30 @@ fn spawned_namespaces(method: Method) {
         }
         for k in NsKind::ALL {
             let id = info.ns[&k];
-            if kinds.contains(&k) {
+            let created = kinds.contains(&k);
+            if created {
                 assert_ne!(id, own[&k], "{method:?} {kinds:?}: {k:?} is new");
             } else {
                 assert_eq!(id, own[&k], "{method:?} {kinds:?}: {k:?} is ours");
             }
-            // What the child reported is what we see from outside.
+            // What the child reported is what we see from outside: after unshare, the PID and
+            // time namespaces are those of the child's children.
             let file = match (k, method) {
                 (NsKind::Pid, Method::Unshare) => "pid_for_children",
+                (NsKind::Time, Method::Unshare) => "time_for_children",
                 _ => k.name(),
             };
             let outside =
                 ns_ident_path(Path::new(&format!("/proc/{}/ns/{file}", info.holder))).unwrap();
             assert_eq!(outside, id, "{method:?} {kinds:?} {k:?}");
+            // The caller itself: in the new namespace after unshare, except a PID or time
+            // namespace; in its own after clone3.
+            let entered =
+                created && method == Method::Unshare && !matches!(k, NsKind::Pid | NsKind::Time);
+            let want = if entered { id } else { own[&k] };
+            assert_eq!(info.actor_ns[&k], want, "{method:?} {kinds:?} {k:?}");
+            let own_file = format!("/proc/{}/ns/{}", info.actor, k.name());
+            assert_eq!(ns_ident_path(Path::new(&own_file)).unwrap(), want);
         }
         child.release().unwrap();
         // Released: the process is gone.
@@ -112,26 +127,56 @@ fn odd_comm() {
     .is_err());
 }
 
-fn nested() {
+fn nested_levels() {
     let own = ns_idents(None, false).unwrap();
-    let mut n = nested_userns(3, Hold::UntilReleased).unwrap();
-    assert_eq!(n.levels.len(), 3);
-    let ids: HashSet<u64> = n.levels.iter().map(|l| l.1.id).collect();
-    assert_eq!(ids.len(), 3);
-    assert!(!ids.contains(&own[&NsKind::User].id));
-    for &(pid, id) in &n.levels {
-        assert_eq!(ns_ident(Some(pid), NsKind::User).unwrap(), id);
+    for kind in [NsKind::User, NsKind::Cgroup] {
+        let mut n = nested(kind, 3, Hold::UntilReleased).unwrap();
+        assert_eq!(n.levels.len(), 3);
+        let ids: HashSet<u64> = n.levels.iter().map(|l| l.1.id).collect();
+        assert_eq!(ids.len(), 3, "{kind:?}");
+        assert!(!ids.contains(&own[&kind].id), "{kind:?}");
+        for &(pid, id) in &n.levels {
+            assert_eq!(ns_ident(Some(pid), kind).unwrap(), id, "{kind:?}");
+        }
+        let pids: HashSet<i32> = n.levels.iter().map(|l| l.0).collect();
+        assert_eq!(pids.len(), 3, "{kind:?}");
+        n.release().unwrap();
     }
-    let pids: HashSet<i32> = n.levels.iter().map(|l| l.0).collect();
-    assert_eq!(pids.len(), 3);
-    n.release().unwrap();
-    let n = nested_userns(2, Hold::ExitAtOnce).unwrap();
+    let n = nested(NsKind::User, 2, Hold::ExitAtOnce).unwrap();
     assert_eq!(n.levels.len(), 2);
+    // A task does not enter the PID or time namespace it unshares: no level to fork from.
+    for kind in [NsKind::Pid, NsKind::Time] {
+        match nested(kind, 2, Hold::ExitAtOnce) {
+            Err(NsError::Sys {
+                errno: Errno::EINVAL,
+                ..
+            }) => {}
+            other => panic!("{kind:?}: {other:?}"),
+        }
+    }
+}
+
+fn time_unshared_twice() {
+    let own = ns_idents(None, false).unwrap();
+    let mut n = unshare_repeatedly(NsKind::Time, 2, Hold::UntilReleased).unwrap();
+    let [(p1, t1), (p2, t2)] = n.levels[..] else {
+        panic!("{:?}", n.levels);
+    };
+    // One task made both; the second is its children's now, and it stays in its own.
+    assert_eq!(p1, p2);
+    assert!(t1 != t2 && t1 != own[&NsKind::Time] && t2 != own[&NsKind::Time]);
+    let children = format!("/proc/{p1}/ns/time_for_children");
+    assert_eq!(ns_ident_path(Path::new(&children)).unwrap(), t2);
+    assert_eq!(
+        ns_ident(Some(p1), NsKind::Time).unwrap(),
+        own[&NsKind::Time]
+    );
+    n.release().unwrap();
 }
 
 fn setns() {
     let mut child = spawn(
-        &[NsKind::Uts, NsKind::Net],
+        &[NsKind::Uts, NsKind::Net, NsKind::Cgroup, NsKind::Time],
         Method::Unshare,
         None,
         Hold::UntilReleased,
@@ -139,8 +184,13 @@ fn setns() {
     .unwrap();
     let uts = format!("/proc/{}/ns/uts", child.info.actor);
     let net = format!("/proc/{}/ns/net", child.info.actor);
+    let cgroup = format!("/proc/{}/ns/cgroup", child.info.actor);
+    let time = format!("/proc/{}/ns/time_for_children", child.info.actor);
     setns_in_child(Path::new(&uts), NsKind::Uts).unwrap();
     setns_in_child(Path::new(&net), NsKind::Net).unwrap();
+    setns_in_child(Path::new(&cgroup), NsKind::Cgroup).unwrap();
+    // The test harness has threads; the child that enters the time namespace has one.
+    setns_in_child(Path::new(&time), NsKind::Time).unwrap();
     // A UTS namespace is not a network namespace.
     match setns_in_child(Path::new(&uts), NsKind::Net) {
         Err(NsError::Child {
@@ -173,6 +223,7 @@ fn namespace_helpers_on_this_host() {
     spawned_namespaces(Method::Unshare);
     spawned_namespaces(Method::Clone3);
     odd_comm();
-    nested();
+    nested_levels();
+    time_unshared_twice();
     setns();
 }

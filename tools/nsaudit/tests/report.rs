@@ -138,6 +138,17 @@ fn check_consistency(log: &str) -> Report {
 
 #[test]
 fn validate_log_is_consistent() {
+    // The recorded log covers every kind, so the consistency checks below run on all of them.
+    let recs = records(VALIDATE);
+    for k in NsKind::ALL {
+        for ty in [k.init_type(), k.del_type()] {
+            assert!(
+                recs.iter().any(|r| r.ty == ty),
+                "the fixture has no record of type {ty} ({})",
+                k.name()
+            );
+        }
+    }
     let r = check_consistency(VALIDATE);
     // nsaudit validate creates its namespaces with unshare and clone from its own children.
     for c in &r.containers {
@@ -299,6 +310,11 @@ fn check_generated(p: &GenParams) {
     assert_eq!(r.summary.containers_ended, truth.ended);
     assert_eq!(r.summary.removed_unknown, 0);
     assert!(truth.inode_reuses > 0);
+    // Every type is created and removed (containers still alive at the end keep theirs).
+    for k in NsKind::ALL {
+        let i = k.index();
+        assert!(truth.created[i] > 0 && truth.removed[i] > 0, "{k:?}");
+    }
     // Containers in creation order, with their parents and the events inside each.
     let mut cs = r.containers.clone();
     cs.sort_by_key(|c| c.id.serial);

@@ -5,10 +5,17 @@
 
 use super::*;
 
-/// One cycle: fork a child that unshares `flag` and exits (for a PID namespace, after its
-/// first process has been forked and reaped, without which the namespace is never set up).
-/// The child makes only system calls: no allocation, no code of the parent's.
-pub(super) fn cycle(flag: libc::c_int, pid_ns: bool) -> Result<(), BenchError> {
+/// Whether a cycle of `kind` forks a first process into the namespace: a PID namespace is
+/// never set up without one, and a time namespace is entered by the children of the task that
+/// unshares it (or by its next `execve`), as in any real use of one.
+pub(super) fn needs_first_process(kind: NsKind) -> bool {
+    !kind.enters_on_unshare()
+}
+
+/// One cycle: fork a child that unshares `flag` and exits (with `first_process`, after forking
+/// and reaping a first process in the new namespace: [`needs_first_process`]).  The child
+/// makes only system calls: no allocation, no code of the parent's.
+pub(super) fn cycle(flag: libc::c_int, first_process: bool) -> Result<(), BenchError> {
     // SAFETY: the bench process is single-threaded; the child makes raw system calls only and
     // leaves through _exit.
     match unsafe { fork() }.map_err(sys("fork"))? {
@@ -17,7 +24,7 @@ pub(super) fn cycle(flag: libc::c_int, pid_ns: bool) -> Result<(), BenchError> {
             if unsafe { libc::unshare(flag) } != 0 {
                 child_exit(1);
             }
-            if pid_ns {
+            if first_process {
                 // SAFETY: as above; the grandchild exits at once.
                 let first = unsafe { libc::fork() };
                 if first == 0 {
@@ -148,10 +155,10 @@ impl Bench<'_> {
     pub(super) fn block(&mut self, kind: NsKind, n: u64) -> Result<(f64, Counts), BenchError> {
         let before = self.reader.counts()?;
         let flag = clone_flag(kind).bits();
-        let pid_ns = kind == NsKind::Pid;
+        let first = needs_first_process(kind);
         let start = Instant::now();
         for _ in 0..n {
-            cycle(flag, pid_ns)?;
+            cycle(flag, first)?;
         }
         let looped = start.elapsed();
         let drained = quiesce(Duration::from_secs(5))?;
@@ -171,7 +178,7 @@ impl Bench<'_> {
         let start = Instant::now();
         let mut n = 0u64;
         while start.elapsed() < probe || n < 3 {
-            cycle(flag, kind == NsKind::Pid)?;
+            cycle(flag, needs_first_process(kind))?;
             n += 1;
         }
         let rate = n as f64 / start.elapsed().as_secs_f64();
@@ -182,12 +189,12 @@ impl Bench<'_> {
     pub(super) fn measure_types(&mut self) -> Result<Vec<TypeResult>, BenchError> {
         self.enter(Config::Baseline)?;
         let mut results = Vec::new();
-        for kind in NsKind::ALL {
+        for &kind in &self.opts.types {
             let n = self.calibrate(kind)?;
             self.note(format!("{}: {n} cycles per block", kind.name()));
             results.push(TypeResult::new(kind, n));
         }
-        let mut totals = [[Counts::default(); 5]; 6];
+        let mut totals = vec![[Counts::default(); 5]; results.len()];
         for round in 0..self.opts.rounds {
             // Per type, the configurations back to back: the blocks compared with each other
             // are seconds apart, whatever else the host does meanwhile.
@@ -304,8 +311,8 @@ impl Bench<'_> {
         parse_meminfo(&read_file("/proc/meminfo")?)
     }
 
-    /// Pins `pin` sets of six namespaces by fds (the processes that made them are gone) and
-    /// returns the growth of Slab and the drop of MemAvailable, in kB.
+    /// Pins `pin` sets of namespaces, one of each type, by fds (the processes that made them
+    /// are gone) and returns the growth of Slab and the drop of MemAvailable, in kB.
     pub(super) fn pinned_memory(&mut self) -> Result<(i64, i64), BenchError> {
         let field = |m: &BTreeMap<String, u64>, k: &str| -> Result<i64, BenchError> {
             m.get(k)
@@ -315,10 +322,10 @@ impl Bench<'_> {
                     why: format!("no {k}"),
                 })
         };
-        raise_fd_limit(u64::from(self.opts.pin) * 6 + 64)?;
+        raise_fd_limit(u64::from(self.opts.pin) * NsKind::COUNT as u64 + 64)?;
         quiesce(Duration::from_secs(10))?;
         let m0 = Self::meminfo()?;
-        let mut fds: Vec<File> = Vec::with_capacity(self.opts.pin as usize * 6);
+        let mut fds: Vec<File> = Vec::with_capacity(self.opts.pin as usize * NsKind::COUNT);
         for _ in 0..self.opts.pin {
             let mut child = nsops::spawn(&NsKind::ALL, Method::Clone3, None, Hold::UntilReleased)?;
             for k in NsKind::ALL {

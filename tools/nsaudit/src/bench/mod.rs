@@ -2,12 +2,12 @@
 
 //! `nsaudit bench`: what auditing namespaces costs.
 //!
-//! For each namespace type, a block of create+destroy cycles (fork; the child unshares the type,
-//! for PID forks the namespace's first process, and exits; the parent reaps it) is timed in five
-//! configurations of the same boot:
+//! For each namespace type (`--type`, every type by default), a block of create+destroy cycles
+//! (fork; the child unshares the type, for PID and time namespaces forks a first process, which
+//! enters it, and exits; the parent reaps it) is timed in five configurations of the same boot:
 //!
 //! - `baseline`: audit enabled with a daemon reading records, no rule, no module;
-//! - `module`: the same with `ns_audit.ko` loaded (all six types);
+//! - `module`: the same with `ns_audit.ko` loaded (every type);
 //! - `module-audit-off`: the module loaded, audit disabled (`AUDIT_SET enabled=0`);
 //! - `rules`: no module, `-a always,exit -F arch=b64 -S clone,clone3,unshare`, the way an
 //!   administrator follows namespaces today;
@@ -133,8 +133,8 @@ impl Config {
     pub fn describe(self) -> &'static str {
         match self {
             Config::Baseline => "no module, audit on, daemon reading, no rule",
-            Config::Module => "ns_audit.ko (types=0x3f), audit on, daemon reading",
-            Config::ModuleAuditOff => "ns_audit.ko (types=0x3f), audit disabled",
+            Config::Module => "ns_audit.ko (types=0xff), audit on, daemon reading",
+            Config::ModuleAuditOff => "ns_audit.ko (types=0xff), audit disabled",
             Config::Rules => "no module, always,exit rules on clone, clone3, unshare",
             Config::AuditOff => "no module, audit disabled",
         }
@@ -179,6 +179,8 @@ pub fn syscall_rules() -> [Rule; 3] {
 pub struct BenchOptions {
     /// The module to load.
     pub module: PathBuf,
+    /// The types measured, in record type order.
+    pub types: Vec<NsKind>,
     /// Rounds: each measures every type in every configuration once.
     pub rounds: usize,
     /// How long a block should take in the baseline; its number of cycles is calibrated.
@@ -199,6 +201,8 @@ pub struct BenchOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BenchArgs {
     pub module: PathBuf,
+    /// The types to measure; none: all.
+    pub types: Vec<NsKind>,
     pub quick: bool,
     pub rounds: Option<usize>,
     pub block_ms: Option<u64>,
@@ -238,8 +242,16 @@ impl BenchOptions {
         if a.out.as_os_str().is_empty() {
             return bad("--out: an empty path".into());
         }
+        let mut types = if a.types.is_empty() {
+            NsKind::ALL.to_vec()
+        } else {
+            a.types.clone()
+        };
+        types.sort();
+        types.dedup();
         Ok(BenchOptions {
             module: a.module.clone(),
+            types,
             rounds,
             block: Duration::from_millis(block_ms),
             flood,

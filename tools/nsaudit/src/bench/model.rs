@@ -70,7 +70,7 @@ pub struct FloodResult {
 /// Memory of pinned namespaces, with and without the module.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemResult {
-    /// Namespace sets (one namespace of each of the six types) per measurement.
+    /// Namespace sets (one namespace of each type) per measurement.
     pub sets: u32,
     /// Per measurement: (module loaded, Slab delta kB, MemAvailable drop kB).
     pub samples: Vec<(bool, i64, i64)>,
@@ -93,7 +93,7 @@ impl MemResult {
 
     /// Bytes per namespace the module adds, by the Slab delta and by the MemAvailable drop.
     pub fn per_namespace(&self) -> Option<(f64, f64)> {
-        let n = f64::from(self.sets) * 6.0;
+        let n = f64::from(self.sets) * NsKind::COUNT as f64;
         if n == 0.0 {
             return None;
         }

@@ -77,13 +77,13 @@ fn table_rates(s: &mut String, r: &BenchReport) {
         s,
         "create+destroy cycles per second: median over the rounds (min-max)"
     );
-    let _ = write!(s, "{:<5} {:>7}", "type", "cycles");
+    let _ = write!(s, "{:<6} {:>7}", "type", "cycles");
     for c in Config::ALL {
         let _ = write!(s, " {:>19}", c.name());
     }
     let _ = writeln!(s);
     for t in &r.types {
-        let _ = write!(s, "{:<5} {:>7}", t.kind.name(), t.cycles);
+        let _ = write!(s, "{:<6} {:>7}", t.kind.name(), t.cycles);
         for c in Config::ALL {
             let _ = write!(s, " {:>19}", fmt_spread(t.rate(c), 0));
         }
@@ -99,13 +99,13 @@ fn table_ratios(s: &mut String, r: &BenchReport) {
         "ratio to the baseline of the same round: median (min-max); last column: \
          module-audit-off / audit-off"
     );
-    let _ = write!(s, "{:<5}", "type");
+    let _ = write!(s, "{:<6}", "type");
     for c in &Config::ALL[1..] {
         let _ = write!(s, " {:>19}", c.name());
     }
     let _ = writeln!(s, " {:>19}", "m-a-off/audit-off");
     for t in &r.types {
-        let _ = write!(s, "{:<5}", t.kind.name());
+        let _ = write!(s, "{:<6}", t.kind.name());
         for c in &Config::ALL[1..] {
             let _ = write!(s, " {:>19}", fmt_spread(t.ratio(*c), 3));
         }
@@ -124,13 +124,13 @@ fn table_records(s: &mut String, r: &BenchReport) {
         s,
         "records the daemon received per cycle (AUDIT_NS_* / all)"
     );
-    let _ = write!(s, "{:<5}", "type");
+    let _ = write!(s, "{:<6}", "type");
     for c in Config::ALL {
         let _ = write!(s, " {:>17}", c.name());
     }
     let _ = writeln!(s);
     for t in &r.types {
-        let _ = write!(s, "{:<5}", t.kind.name());
+        let _ = write!(s, "{:<6}", t.kind.name());
         for c in Config::ALL {
             let i = c.index();
             let _ = write!(
@@ -152,7 +152,7 @@ fn table_targets(s: &mut String, r: &BenchReport) {
             .iter()
             .map(|(what, ok)| format!("{what}: {}", verdict(*ok)))
             .collect();
-        let _ = writeln!(s, "  {:<5} {}", t.kind.name(), line.join("; "));
+        let _ = writeln!(s, "  {:<6} {}", t.kind.name(), line.join("; "));
     }
     let _ = writeln!(s);
 }
@@ -181,8 +181,9 @@ fn table_flood_and_memory(s: &mut String, r: &BenchReport) {
     let m = &r.memory;
     let _ = write!(
         s,
-        "memory: {} namespace sets of six pinned by fds; Slab delta / MemAvailable drop (kB):",
-        m.sets
+        "memory: {} namespace sets of {} pinned by fds; Slab delta / MemAvailable drop (kB):",
+        m.sets,
+        NsKind::COUNT
     );
     for (module, slab, avail) in &m.samples {
         let _ = write!(

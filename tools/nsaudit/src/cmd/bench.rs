@@ -5,6 +5,7 @@
 use anyhow::Context;
 use nsaudit::bench::{self, BenchArgs, BenchOptions};
 use nsaudit::guest::ModulePath;
+use nsaudit::reference::NsKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +13,11 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     module: ModulePath,
+    /// The namespace types to measure, comma-separated or repeated (mnt, uts, ipc, user, pid,
+    /// net, cgroup, time) [default: all].
+    #[arg(long = "type", value_name = "TYPE", value_delimiter = ',',
+          value_parser = str::parse::<NsKind>)]
+    types: Vec<NsKind>,
     /// A short run: 2 rounds of 300 ms blocks, a smaller flood and fewer pinned namespaces.
     #[arg(long)]
     quick: bool,
@@ -39,6 +45,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opts = BenchOptions::new(&BenchArgs {
         module: args.module.module,
+        types: args.types,
         quick: args.quick,
         rounds: args.rounds,
         block_ms: args.block_ms,

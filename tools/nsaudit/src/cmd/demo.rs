@@ -12,7 +12,7 @@ use std::time::Duration;
 pub struct Args {
     #[command(flatten)]
     module: ModulePath,
-    /// Seconds to wait for the twelve records.
+    /// Seconds to wait for the records: an INIT and a DEL of every type.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
 }

@@ -83,12 +83,12 @@ impl FloodLedger {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Namespaces with an INIT record of the flood.
-    pub init: [u64; 6],
+    pub init: [u64; NsKind::COUNT],
     /// Of those, namespaces with a DEL record.
-    pub del: [u64; 6],
+    pub del: [u64; NsKind::COUNT],
     /// DEL records of namespaces without an INIT record of the flood: the flood's namespaces
     /// whose INIT was lost (or namespaces of before the flood).
-    pub del_unmatched: [u64; 6],
+    pub del_unmatched: [u64; NsKind::COUNT],
     /// Records that arrived again for a namespace that had one.
     pub duplicates: u64,
     /// Records of other types or of other subjects.
@@ -103,7 +103,7 @@ pub struct Tally {
 impl Tally {
     /// Records of the flood received.
     pub fn flood_records(&self) -> u64 {
-        let sum = |v: &[u64; 6]| v.iter().sum::<u64>();
+        let sum = |v: &[u64; NsKind::COUNT]| v.iter().sum::<u64>();
         sum(&self.init) + sum(&self.del) + sum(&self.del_unmatched) + self.duplicates
     }
 

@@ -104,7 +104,7 @@ fn defaults_and_ranges() {
         &["--failure", "3"][..],
         &["--workers", "0"],
         &["--seconds", "0"],
-        &["--types", "user,cgroup"],
+        &["--types", "user,bogus"],
         &["--reader-delay-us", "-1"],
         &["--backlog", "x"],
     ] {

@@ -4,7 +4,9 @@
 
 use super::*;
 
-/// The `CLONE_NEW*` flag of a namespace kind.
+/// The `CLONE_NEW*` flag of a namespace kind.  `CLONE_NEWTIME` (0x80) is a flag of
+/// `unshare(2)`, `clone3(2)` and `setns(2)` only: in `clone(2)` that bit belongs to the exit
+/// signal (`CSIGNAL`).
 pub fn clone_flag(kind: NsKind) -> CloneFlags {
     match kind {
         NsKind::Mnt => CloneFlags::CLONE_NEWNS,
@@ -13,6 +15,8 @@ pub fn clone_flag(kind: NsKind) -> CloneFlags {
         NsKind::User => CloneFlags::CLONE_NEWUSER,
         NsKind::Pid => CloneFlags::CLONE_NEWPID,
         NsKind::Net => CloneFlags::CLONE_NEWNET,
+        NsKind::Cgroup => CloneFlags::CLONE_NEWCGROUP,
+        NsKind::Time => CloneFlags::from_bits_retain(libc::CLONE_NEWTIME),
     }
 }
 
@@ -58,8 +62,9 @@ pub fn ns_ident(pid: Option<i32>, kind: NsKind) -> Result<NsIdent, NsError> {
 }
 
 /// The namespaces of every kind of process `pid` ([`None`]: this process).  With
-/// `for_children`, the PID namespace is the one its children get (`pid_for_children`), which is
-/// the one `unshare(CLONE_NEWPID)` creates.
+/// `for_children`, the PID and time namespaces are those its children get (`pid_for_children`,
+/// `time_for_children`: [`NsKind::for_children_file`]), which are the ones
+/// `unshare(CLONE_NEWPID)` and `unshare(CLONE_NEWTIME)` create.
 pub fn ns_idents(
     pid: Option<i32>,
     for_children: bool,
@@ -67,9 +72,10 @@ pub fn ns_idents(
     NsKind::ALL
         .iter()
         .map(|&k| {
-            let file = match k {
-                NsKind::Pid if for_children => "pid_for_children",
-                _ => k.name(),
+            let file = if for_children {
+                k.for_children_file()
+            } else {
+                k.name()
             };
             Ok((k, ns_idents_one(pid, file)?))
         })

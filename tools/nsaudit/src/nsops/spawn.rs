@@ -41,8 +41,13 @@ pub struct Spawned {
     /// The actor's `comm` as the kernel has it (`/proc/self/comm` read by the actor).
     pub comm: Vec<u8>,
     /// The namespaces of every kind after the call: the holder's, and for `unshare` the PID
-    /// namespace for children.
+    /// and time namespaces for children ([`NsKind::for_children_file`]), which are the ones
+    /// created.
     pub ns: BTreeMap<NsKind, NsIdent>,
+    /// The actor's own namespaces after the call (`/proc/self/ns/<t>`): after `unshare` the
+    /// new ones of the kinds the caller enters ([`NsKind::enters_on_unshare`]) and its
+    /// namespaces of before of the others; after `clone3` all its namespaces of before.
+    pub actor_ns: BTreeMap<NsKind, NsIdent>,
 }
 
 /// A child that waits for [`Child::release`]; dropping it releases it too.
@@ -62,6 +67,7 @@ impl Child {
                 holder: pid.as_raw(),
                 comm: Vec::new(),
                 ns: BTreeMap::new(),
+                actor_ns: BTreeMap::new(),
             },
             pid,
             go: Some(go),
@@ -94,8 +100,18 @@ impl Drop for Child {
     }
 }
 
-/// Size of [`Spawned`] on the pipe: status, errno, actor, holder, six identities, comm.
-pub(super) const REPORT_LEN: usize = 1 + 4 + 4 + 4 + 6 * 16 + 1 + 16;
+/// Where the identities start in a report: after status, errno, actor and holder.
+const IDENTS_AT: usize = 1 + 4 + 4 + 4;
+
+/// The size of the identities of every kind (inode number and id each): [`Spawned::ns`], then
+/// [`Spawned::actor_ns`].
+const IDENTS_LEN: usize = NsKind::COUNT * 16;
+
+/// Where the comm starts in a report (its length, then 16 bytes).
+const COMM_AT: usize = IDENTS_AT + 2 * IDENTS_LEN;
+
+/// Size of [`Spawned`] on the pipe.
+pub(super) const REPORT_LEN: usize = COMM_AT + 1 + 16;
 
 pub(super) fn encode_report(r: &ChildResult<Spawned>) -> [u8; REPORT_LEN] {
     let mut out = [0u8; REPORT_LEN];
@@ -110,10 +126,12 @@ pub(super) fn encode_report(r: &ChildResult<Spawned>) -> [u8; REPORT_LEN] {
             buf.extend_from_slice(&0i32.to_ne_bytes());
             buf.extend_from_slice(&s.actor.to_ne_bytes());
             buf.extend_from_slice(&s.holder.to_ne_bytes());
-            for k in NsKind::ALL {
-                let id = s.ns.get(&k).copied().unwrap_or(NsIdent { inum: 0, id: 0 });
-                buf.extend_from_slice(&id.inum.to_ne_bytes());
-                buf.extend_from_slice(&id.id.to_ne_bytes());
+            for map in [&s.ns, &s.actor_ns] {
+                for k in NsKind::ALL {
+                    let id = map.get(&k).copied().unwrap_or(NsIdent { inum: 0, id: 0 });
+                    buf.extend_from_slice(&id.inum.to_ne_bytes());
+                    buf.extend_from_slice(&id.id.to_ne_bytes());
+                }
             }
             let comm = s.comm.get(..16).unwrap_or(&s.comm);
             buf.push(comm.len() as u8);
@@ -137,15 +155,13 @@ pub(super) fn u64_at(b: &[u8], o: usize) -> u64 {
     u64::from_ne_bytes(a)
 }
 
-pub(super) fn decode_report(b: &[u8; REPORT_LEN]) -> ChildResult<Spawned> {
-    if b[0] != 0 {
-        return Err((Stage::from_code(b[0]), Errno::from_raw(i32_at(b, 1))));
-    }
-    let ns = NsKind::ALL
+/// The identities of every kind written from offset `at` of a report.
+fn idents_at(b: &[u8], at: usize) -> BTreeMap<NsKind, NsIdent> {
+    NsKind::ALL
         .iter()
         .enumerate()
         .map(|(i, &k)| {
-            let o = 13 + i * 16;
+            let o = at + i * 16;
             (
                 k,
                 NsIdent {
@@ -154,13 +170,20 @@ pub(super) fn decode_report(b: &[u8; REPORT_LEN]) -> ChildResult<Spawned> {
                 },
             )
         })
-        .collect();
-    let comm_len = usize::from(b[109]).min(16);
+        .collect()
+}
+
+pub(super) fn decode_report(b: &[u8; REPORT_LEN]) -> ChildResult<Spawned> {
+    if b[0] != 0 {
+        return Err((Stage::from_code(b[0]), Errno::from_raw(i32_at(b, 1))));
+    }
+    let comm_len = usize::from(b[COMM_AT]).min(16);
     Ok(Spawned {
         actor: i32_at(b, 5),
         holder: i32_at(b, 9),
-        comm: b[110..110 + comm_len].to_vec(),
-        ns,
+        comm: b[COMM_AT + 1..COMM_AT + 1 + comm_len].to_vec(),
+        ns: idents_at(b, IDENTS_AT),
+        actor_ns: idents_at(b, IDENTS_AT + IDENTS_LEN),
     })
 }
 
@@ -256,6 +279,7 @@ pub(super) fn actor(
                     reap(first).map_err(|_| (Stage::Fork, Errno::last()))?;
                 }
                 let ns = child_idents(None, true)?;
+                let actor_ns = child_idents(None, false)?;
                 let comm = own_comm()?;
                 Ok((
                     Spawned {
@@ -263,6 +287,7 @@ pub(super) fn actor(
                         holder: me,
                         comm,
                         ns,
+                        actor_ns,
                     },
                     None,
                 ))
@@ -279,6 +304,7 @@ pub(super) fn actor(
                 }
                 drop(hold_r);
                 let ns = child_idents(Some(pid), false)?;
+                let actor_ns = child_idents(None, false)?;
                 let comm = own_comm()?;
                 Ok((
                     Spawned {
@@ -286,6 +312,7 @@ pub(super) fn actor(
                         holder: pid,
                         comm,
                         ns,
+                        actor_ns,
                     },
                     Some((pid, hold_w)),
                 ))
@@ -317,7 +344,9 @@ pub(super) fn actor(
 /// Forks a child that sets its `comm` to `comm` (if given), creates the namespaces of `kinds`
 /// with `method`, and reports its pid and the identities of the new namespaces.  A child that
 /// unshares a PID namespace forks a first process into it, which exits at once: before that the
-/// namespace cannot be opened (it is still the namespace the records are about).  With
+/// namespace cannot be opened (it is still the namespace the records are about).  A child that
+/// unshares a time namespace stays outside it, like one that unshares a PID namespace: it is
+/// reported as `time_for_children`.  With
 /// [`Hold::ExitAtOnce`] the child has exited when this returns; with [`Hold::UntilReleased`]
 /// it (and its namespaces) lives until [`Child::release`] or drop.
 pub fn spawn(

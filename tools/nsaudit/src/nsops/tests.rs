@@ -18,29 +18,40 @@ fn clone_flags_of_kinds() {
             | libc::CLONE_NEWUSER
             | libc::CLONE_NEWPID
             | libc::CLONE_NEWNET
+            | libc::CLONE_NEWCGROUP
+            | libc::CLONE_NEWTIME
     );
     assert_eq!(clone_flag(NsKind::Mnt).bits(), 0x0002_0000);
     assert_eq!(clone_flag(NsKind::Net).bits(), 0x4000_0000);
+    // include/uapi/linux/sched.h: CLONE_NEWCGROUP 0x02000000, CLONE_NEWTIME 0x00000080.
+    assert_eq!(clone_flag(NsKind::Cgroup).bits(), 0x0200_0000);
+    assert_eq!(clone_flag(NsKind::Time).bits(), 0x80);
 }
 
 #[test]
 fn reports_round_trip() {
-    let mut ns = BTreeMap::new();
-    for (i, k) in NsKind::ALL.into_iter().enumerate() {
-        let i = i as u64;
-        ns.insert(
-            k,
-            NsIdent {
-                inum: 4026531840 + i,
-                id: 1 << (40 + i),
-            },
-        );
-    }
+    // Every identity different, the actor's from the new ones, so that a field read from the
+    // wrong offset shows.
+    let idents = |base: u64| -> BTreeMap<NsKind, NsIdent> {
+        NsKind::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let i = i as u64;
+                let id = NsIdent {
+                    inum: 4026531840 + base + i,
+                    id: (1 << (40 + i)) + base,
+                };
+                (k, id)
+            })
+            .collect()
+    };
     let s = Spawned {
         actor: 1234,
         holder: 1235,
         comm: b"x \"=type=AVC m".to_vec(),
-        ns,
+        ns: idents(0),
+        actor_ns: idents(100),
     };
     assert_eq!(decode_report(&encode_report(&Ok(s.clone()))), Ok(s));
     let e = decode_report(&encode_report(&Err((Stage::Unshare, Errno::EPERM))));

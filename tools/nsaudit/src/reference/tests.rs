@@ -46,23 +46,54 @@ fn kinds_and_types() {
     assert_eq!(NsKind::from_type(1346), Some((NsKind::Mnt, false)));
     assert_eq!(NsKind::from_type(1350), Some((NsKind::Pid, false)));
     assert_eq!(NsKind::from_type(1351), Some((NsKind::Net, false)));
-    for ty in [0, 1300, 1320, 1339, 1352, u16::MAX] {
+    // Cgroup and time came later: their INIT types follow the DEL types of the first six.
+    assert_eq!(NsKind::from_type(1352), Some((NsKind::Cgroup, true)));
+    assert_eq!(NsKind::from_type(1353), Some((NsKind::Time, true)));
+    assert_eq!(NsKind::from_type(1354), Some((NsKind::Cgroup, false)));
+    assert_eq!(NsKind::from_type(1355), Some((NsKind::Time, false)));
+    for ty in [0, 1300, 1320, 1339, 1356, u16::MAX] {
         assert_eq!(NsKind::from_type(ty), None, "{ty}");
         assert!(!is_ns_type(ty));
     }
+    // Exactly the sixteen types 1340-1355, each of one kind.
+    let types: Vec<u16> = (0..=u16::MAX).filter(|&t| is_ns_type(t)).collect();
+    assert_eq!(types, (1340..=1355).collect::<Vec<u16>>());
     let names: Vec<&str> = NsKind::ALL.iter().map(|k| k.name()).collect();
-    assert_eq!(names, ["mnt", "uts", "ipc", "user", "pid", "net"]);
+    assert_eq!(
+        names,
+        ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"]
+    );
+    assert_eq!(NsKind::ALL.len(), NsKind::COUNT);
     for k in NsKind::ALL {
         assert_eq!(NsKind::from_name(k.name()), Some(k));
     }
-    assert_eq!(NsKind::from_name("cgroup"), None);
+    assert_eq!(NsKind::from_name("time_for_children"), None);
+    assert_eq!("cgroup".parse::<NsKind>(), Ok(NsKind::Cgroup));
+    let e = "cgroupns".parse::<NsKind>().unwrap_err();
+    assert!(e.contains("net, cgroup, time"), "{e}");
     assert_eq!(NsKind::from_name("NET"), None);
     for (i, k) in NsKind::ALL.into_iter().enumerate() {
         assert_eq!(k.index(), i);
-        assert_eq!(usize::from(k.init_type()), 1340 + i);
-        assert_eq!(usize::from(k.del_type()), 1346 + i);
         assert_eq!(NsKind::from_type(k.init_type()), Some((k, true)));
         assert_eq!(NsKind::from_type(k.del_type()), Some((k, false)));
+    }
+    // The first six in two runs of six, as before cgroup and time had records.
+    for (i, k) in NsKind::ALL[..6].iter().enumerate() {
+        assert_eq!(usize::from(k.init_type()), 1340 + i);
+        assert_eq!(usize::from(k.del_type()), 1346 + i);
+    }
+}
+
+#[test]
+fn pid_and_time_namespaces_are_for_children() {
+    for k in NsKind::ALL {
+        let for_children = matches!(k, NsKind::Pid | NsKind::Time);
+        assert_eq!(k.enters_on_unshare(), !for_children, "{k:?}");
+        if for_children {
+            assert_eq!(k.for_children_file(), format!("{}_for_children", k.name()));
+        } else {
+            assert_eq!(k.for_children_file(), k.name());
+        }
     }
 }
 
@@ -191,9 +222,65 @@ fn accepts_every_kind() {
             .unwrap()
             .is_kernel_subject());
         // A record of one kind with the fields of another is wrong.
-        let other = NsKind::ALL[(k.index() + 1) % 6];
+        let other = NsKind::ALL[(k.index() + 1) % NsKind::COUNT];
         assert!(check_ns_record(&rec(other.init_type(), &init)).is_err());
     }
+}
+
+#[test]
+fn cgroup_and_time_records() {
+    // Written out rather than built from NsKind::name: the fields of types 1352-1355.
+    let cgroup_init = format!(
+        "op=create {TASK} dev=00:04 old_cgroupns=4026531835 old_cgroupns_id=9 \
+         cgroupns=4026532010 cgroupns_id=4100 res=1"
+    );
+    let ns = check_ns_record(&rec(1352, &cgroup_init)).unwrap();
+    assert_eq!(
+        (ns.kind, ns.init, ns.op),
+        (NsKind::Cgroup, true, Op::Create)
+    );
+    assert_eq!(
+        (ns.old, ns.ns),
+        (
+            Some(NsIdent {
+                inum: 4026531835,
+                id: 9
+            }),
+            NsIdent {
+                inum: 4026532010,
+                id: 4100
+            }
+        )
+    );
+    let time_existing = format!(
+        "op=existing {TASK} dev=00:04 old_timens=(none) old_timens_id=(none) \
+         timens=4026531834 timens_id=5 res=1"
+    );
+    let ns = check_ns_record(&rec(1353, &time_existing)).unwrap();
+    assert_eq!(
+        (ns.kind, ns.init, ns.op, ns.old),
+        (NsKind::Time, true, Op::Existing, None)
+    );
+    let cgroup_del =
+        format!("op=remove {TASK} dev=00:04 cgroupns=4026532010 cgroupns_id=4100 res=1");
+    let ns = check_ns_record(&rec(1354, &cgroup_del)).unwrap();
+    assert_eq!((ns.kind, ns.init), (NsKind::Cgroup, false));
+    let time_del = format!("op=remove {TASK} dev=00:04 timens=4026532011 timens_id=4101 res=1");
+    let ns = check_ns_record(&rec(1355, &time_del)).unwrap();
+    assert_eq!((ns.kind, ns.init), (NsKind::Time, false));
+    // Each type has its own fields and its own op.
+    assert!(errors(1352, &time_existing)
+        .iter()
+        .any(|e| e.contains("fields are")));
+    assert!(errors(1355, &cgroup_del)
+        .iter()
+        .any(|e| e.contains("fields are")));
+    assert!(errors(1354, &cgroup_init)
+        .iter()
+        .any(|e| e.contains("op=create in a DEL record")));
+    assert!(errors(1353, &time_del)
+        .iter()
+        .any(|e| e.contains("op=remove in a INIT record")));
 }
 
 #[test]

@@ -75,6 +75,8 @@ pub(super) fn ns_keys(kind: NsKind) -> [&'static str; 4] {
         NsKind::User => ["old_userns", "old_userns_id", "userns", "userns_id"],
         NsKind::Pid => ["old_pidns", "old_pidns_id", "pidns", "pidns_id"],
         NsKind::Net => ["old_netns", "old_netns_id", "netns", "netns_id"],
+        NsKind::Cgroup => ["old_cgroupns", "old_cgroupns_id", "cgroupns", "cgroupns_id"],
+        NsKind::Time => ["old_timens", "old_timens_id", "timens", "timens_id"],
     }
 }
 

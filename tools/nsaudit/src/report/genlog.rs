@@ -2,13 +2,14 @@
 
 //! A generated auditd log whose answers are known, for the report's tests and benchmark.
 //!
-//! The generator simulates a host that loads the module (six `op=existing` records), runs
+//! The generator simulates a host that loads the module (an `op=existing` record per type), runs
 //! daemons, and a container runtime that starts and stops containers: `unshare` followed by a
 //! `vfork`ed child (the `vfork` event is written after the child's `execve`, as audit does), or
-//! `clone` with `CLONE_NEW*` flags; the tasks inside fork, exec, open files, exit, and now and
-//! then create a nested container with `unshare`.  Namespaces get ids from one counter and
-//! inode numbers from a pool, so inodes are reused as in the kernel.  Mount, UTS and IPC
-//! namespaces are removed by the last task leaving, the others later by kernel workers.  Every
+//! `clone` with `CLONE_NEW*` flags (`clone3` for a time namespace, which `clone` cannot make);
+//! the tasks inside fork, exec, open files, exit, and now and then create a nested container
+//! with `unshare`.  Namespaces get ids from one counter and inode numbers from a pool, so
+//! inodes are reused as in the kernel.  Mount, UTS, IPC, cgroup and time namespaces are removed
+//! by the last task leaving, user, PID and network namespaces later by kernel workers.  Every
 //! namespace record carries its subject, the same as its event's `SYSCALL` record.
 //!
 //! It only produces what [`super`]'s heuristic is documented to follow, so the report must
@@ -16,6 +17,7 @@
 
 use crate::reference::NsKind;
 use crate::rng::Rng;
+use crate::syscall::{SYS_CLONE, SYS_CLONE3};
 use std::collections::HashSet;
 use std::io::{self, Write};
 
@@ -46,9 +48,9 @@ pub struct GenTruth {
     pub records: u64,
     pub events: u64,
     /// INIT `op=create` records per type (indexed by [`NsKind::index`]).
-    pub created: [u64; 6],
-    pub existing: [u64; 6],
-    pub removed: [u64; 6],
+    pub created: [u64; NsKind::COUNT],
+    pub existing: [u64; NsKind::COUNT],
+    pub removed: [u64; NsKind::COUNT],
     pub containers: u64,
     /// Containers created by a task inside another.
     pub nested: u64,
@@ -100,7 +102,7 @@ struct Gen<W: Write> {
     next_inode: u64,
     free_inodes: Vec<u64>,
     used_inodes: HashSet<u64>,
-    host: [(u64, u64); 6],
+    host: [(u64, u64); NsKind::COUNT],
     live: Vec<Ctr>,
     /// Kernel DEL records still to write: (countdown, kind, inode, id).
     kernel_dels: Vec<(u32, NsKind, u64, u64)>,
@@ -318,9 +320,12 @@ res=1",
     fn start_container(&mut self) -> io::Result<()> {
         use NsKind::*;
         let kinds: &[NsKind] = match self.below(20) {
-            0..=9 => &[Mnt, Uts, Ipc, Pid, Net],
-            10..=13 => &[User, Mnt, Uts, Ipc, Pid, Net],
-            14..=16 => &[Net],
+            0..=5 => &[Mnt, Uts, Ipc, Pid, Net],
+            6..=9 => &[Mnt, Uts, Ipc, Pid, Net, Cgroup],
+            10..=12 => &[User, Mnt, Uts, Ipc, Pid, Net, Cgroup],
+            13 => &[User, Mnt, Uts, Ipc, Pid, Net, Cgroup, Time],
+            14..=15 => &[Net],
+            16 => &[Pid, Time],
             _ => &[User, Net],
         };
         let index = self.truth.inside.len();
@@ -333,7 +338,12 @@ res=1",
         let mut recs = Vec::new();
         let q = self.new_pid();
         recs.push(if clone {
-            Self::syscall(56, Some(i64::from(q)), r, RUNTIME_PID, "runc")
+            let nr = if kinds.contains(&Time) {
+                SYS_CLONE3
+            } else {
+                SYS_CLONE
+            };
+            Self::syscall(nr, Some(i64::from(q)), r, RUNTIME_PID, "runc")
         } else {
             Self::syscall(272, Some(0), r, RUNTIME_PID, "runc")
         });
@@ -454,10 +464,11 @@ res=1",
             return Ok(());
         };
         let (pid, ppid) = self.live[ci].tasks[li];
-        let kinds: &[NsKind] = match self.below(3) {
+        let kinds: &[NsKind] = match self.below(4) {
             0 => &[Net],
             1 => &[Uts, Net],
-            _ => &[Mnt, Uts],
+            2 => &[Mnt, Uts],
+            _ => &[Cgroup, Time],
         };
         let mut recs = vec![Self::syscall(272, Some(0), pid, ppid, "unshare")];
         let mut ns = Vec::new();
@@ -493,8 +504,8 @@ res=1",
         Ok(())
     }
 
-    /// Ends live container `ci`: its tasks exit, the last one removes the mount, UTS and IPC
-    /// namespaces, the kernel the others a little later.
+    /// Ends live container `ci`: its tasks exit, the last one removes the mount, UTS, IPC,
+    /// cgroup and time namespaces, the kernel the others a little later.
     fn stop(&mut self, ci: usize) -> io::Result<()> {
         let index = self.live[ci].index;
         let mut last = None;
@@ -522,11 +533,11 @@ res=1",
         let subject = format!("ppid={ppid} pid={pid} {SUBJECT_TAIL} comm=\"sh\" exe=(null)");
         for &(k, inum, id) in &c.ns {
             match k {
-                NsKind::Mnt | NsKind::Uts | NsKind::Ipc => self.del(k, inum, id, &subject)?,
-                _ => {
+                NsKind::User | NsKind::Pid | NsKind::Net => {
                     let delay = self.below(20) as u32;
                     self.kernel_dels.push((delay, k, inum, id));
                 }
+                _ => self.del(k, inum, id, &subject)?,
             }
         }
         if let Some(r) = c.runtime {
@@ -546,7 +557,7 @@ res=1",
 
 /// Writes the log to `w`; returns what the simulation did.
 pub fn generate<W: Write>(p: &GenParams, w: W) -> io::Result<GenTruth> {
-    let mut host = [(0, 0); 6];
+    let mut host = [(0, 0); NsKind::COUNT];
     for (i, h) in host.iter_mut().enumerate() {
         *h = (HOST_INODE + i as u64, i as u64 + 1);
     }

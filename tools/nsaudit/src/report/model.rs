@@ -35,7 +35,7 @@ pub struct EventOut {
 
 /// A count per namespace type, indexed by [`NsKind::index`]; a JSON object by type name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PerKind(pub [u64; 6]);
+pub struct PerKind(pub [u64; NsKind::COUNT]);
 
 impl PerKind {
     pub fn total(&self) -> u64 {
@@ -53,7 +53,7 @@ impl std::ops::Index<NsKind> for PerKind {
 impl Serialize for PerKind {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(6))?;
+        let mut m = s.serialize_map(Some(NsKind::COUNT))?;
         for k in NsKind::ALL {
             m.serialize_entry(k.name(), &self.0[k.index()])?;
         }

@@ -452,3 +452,94 @@ fn the_fixture_reads_cleanly() {
     let edge = nested.expect("the fixture has a nested network namespace");
     assert!(dot.contains(&edge), "{edge}: {dot}");
 }
+
+#[test]
+fn the_field_names_of_every_kind_are_the_references() {
+    // An INIT record ends with old_<t>ns old_<t>ns_id <t>ns <t>ns_id res.
+    for k in NsKind::ALL {
+        let fields = crate::reference::expected_fields(k, true, false);
+        let n = fields.len();
+        let want: Vec<&str> = fields[n - 5..n - 1].iter().map(String::as_str).collect();
+        assert_eq!(ns_keys(k).to_vec(), want, "{k:?}");
+    }
+}
+
+/// A container of a cgroup and a time namespace, made by clone3 (serial 2, by pid 50, whose
+/// child is 52: clone(2) cannot take CLONE_NEWTIME), a command of the child (serial 3), and the
+/// removals of both namespaces by the child as it exits (serials 4 and 5).
+fn cgroup_and_time_log() -> String {
+    let removed = |serial: u64, kind: &str, ty: u16, id: u64| {
+        format!(
+            "type=UNKNOWN[{ty}] msg=audit(10.000:{serial}): op=remove {} dev=00:04 \
+             {kind}ns={} {kind}ns_id={id} res=1",
+            subject(52, 50, "sh"),
+            4026532000 + id
+        )
+    };
+    [
+        init(2, "cgroup", 1352, 5, 30, 50),
+        init(2, "time", 1353, 6, 31, 50),
+        syscall(2, 435, 52, 50, 1),
+        eoe(2),
+        syscall(3, 59, 0, 52, 50),
+        eoe(3),
+        removed(4, "cgroup", 1354, 30),
+        removed(5, "time", 1355, 31),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+#[test]
+fn cgroup_and_time_namespaces_make_a_container() {
+    let log = cgroup_and_time_log();
+    let r = run(ReportOptions::default(), &log);
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    for k in [NsKind::Cgroup, NsKind::Time] {
+        assert_eq!(
+            (r.summary.created[k], r.summary.removed[k]),
+            (1, 1),
+            "{k:?}"
+        );
+    }
+    assert_eq!(r.summary.created.total(), 2);
+    let c = &r.containers[0];
+    let kinds: Vec<&str> = c.namespaces.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, ["cgroup", "time"]);
+    assert_eq!(c.syscall.as_ref().unwrap().name, Some("clone3"));
+    assert_eq!(c.ended.map(|s| s.serial), Some(5));
+    // The clone3 child is inside, its caller is not.
+    assert_eq!((c.events_inside, c.tasks_seen), (1, 1));
+    // Derived from the namespaces of the caller, known only by reference.
+    let time = r.namespaces.iter().find(|n| n.ns.id == 31).unwrap();
+    assert_eq!(time.parent.map(|p| (p.kind, p.id)), Some(("time", 6)));
+    let mut text = Vec::new();
+    r.write_text(&mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("namespaces created: 2 (cgroup 1, time 1)"),
+        "{text}"
+    );
+    let mut json = Vec::new();
+    r.write_json(&mut json).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let created = v["summary"]["created"].as_object().unwrap();
+    assert_eq!(created.len(), NsKind::COUNT);
+    assert_eq!(
+        (created["cgroup"].as_u64(), created["time"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // Selected by type and inode: the time namespace and its container, whose events are its
+    // creation, the child's command and the removals of both its namespaces.
+    let sel = run(
+        ReportOptions {
+            ns: vec!["time:4026532031".parse().unwrap()],
+            ..Default::default()
+        },
+        &log,
+    );
+    let s = sel.selection.unwrap();
+    assert_eq!(s.containers, [c.id]);
+    let serials: Vec<u64> = s.events.iter().map(|e| e.stamp.serial).collect();
+    assert_eq!(serials, [2, 3, 4, 5]);
+}

@@ -175,11 +175,42 @@ fn churn_records_must_be_sound() {
 
 #[test]
 fn subsets_and_rng() {
-    assert_eq!(kinds_of(0x3f), NsKind::ALL.to_vec());
+    assert_eq!(kinds_of(0xff), NsKind::ALL.to_vec());
+    assert_eq!(kinds_of(0x3f), NsKind::ALL[..6].to_vec());
     assert_eq!(kinds_of(0x20), vec![NsKind::Net]);
+    assert_eq!(kinds_of(0x40), vec![NsKind::Cgroup]);
+    assert_eq!(kinds_of(0x80), vec![NsKind::Time]);
     let mut a = Rng::new(7);
     let mut b = Rng::new(7);
     let xs: Vec<u64> = (0..10).map(|_| a.below(5)).collect();
     assert_eq!(xs, (0..10).map(|_| b.below(5)).collect::<Vec<_>>());
     assert!(xs.iter().all(|&x| x < 5));
+}
+
+#[test]
+fn the_loader_masks_are_valid_and_cover_every_type() {
+    let all = NsKind::ALL.iter().fold(0u32, |m, k| m | 1 << k.index());
+    assert_eq!(format!("types={all:#x}"), ALL_TYPES);
+    assert!(MASKS.contains(&all));
+    for m in MASKS {
+        assert!(m != 0 && m & !all == 0, "{m:#x}");
+    }
+    // Each type alone, so that a load writes the op=existing records of one type only.
+    for k in NsKind::ALL {
+        assert!(MASKS.contains(&(1 << k.index())), "{k:?}");
+    }
+}
+
+#[test]
+fn the_bad_parameters_are_bad() {
+    let all = u64::from(NsKind::ALL.iter().fold(0u32, |m, k| m | 1 << k.index()));
+    // Neither a number nor a mask of types: no bits, or a bit no type has.
+    for p in BAD_PARAMS {
+        let v = p.strip_prefix("types=").unwrap();
+        let n = match v.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16).ok(),
+            None => v.parse::<u64>().ok(),
+        };
+        assert!(n.is_none_or(|n| n == 0 || n & !all != 0), "{p}");
+    }
 }

@@ -14,6 +14,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// How many kinds of operation a worker has.
+const OPERATIONS: u64 = 6;
+
 /// One worker operation; returns the namespaces it created.
 fn operation(op: u64, rng: &mut Rng, worker: u32) -> Result<Vec<(NsKind, u64)>, NsError> {
     let created = |c: &nsops::Child, kinds: &[NsKind]| -> Vec<(NsKind, u64)> {
@@ -22,9 +25,13 @@ fn operation(op: u64, rng: &mut Rng, worker: u32) -> Result<Vec<(NsKind, u64)>, 
             .filter_map(|k| c.info.ns.get(k).map(|id| (*k, id.id)))
             .collect()
     };
-    match op % 5 {
+    let levels = |n: &nsops::Nested, kind: NsKind| -> Vec<(NsKind, u64)> {
+        n.levels.iter().map(|(_, id)| (kind, id.id)).collect()
+    };
+    match op % OPERATIONS {
         0 => {
-            let kinds = kinds_of(1 + rng.below(63));
+            // A non-empty subset of every type.
+            let kinds = kinds_of(1 + rng.below(0xff));
             let c = nsops::spawn(&kinds, Method::Unshare, None, Hold::ExitAtOnce)?;
             Ok(created(&c, &kinds))
         }
@@ -34,28 +41,27 @@ fn operation(op: u64, rng: &mut Rng, worker: u32) -> Result<Vec<(NsKind, u64)>, 
             Ok(created(&c, &kinds))
         }
         2 => {
-            let n = nsops::nested_userns(3, Hold::ExitAtOnce)?;
-            Ok(n.levels
-                .iter()
-                .map(|(_, id)| (NsKind::User, id.id))
-                .collect())
+            let n = nsops::nested(NsKind::User, 3, Hold::ExitAtOnce)?;
+            Ok(levels(&n, NsKind::User))
         }
         3 => {
-            // Pinned by a file descriptor past the life of every task in it.
-            let kinds = [NsKind::Net, NsKind::Ipc, NsKind::Uts];
+            // Pinned by file descriptors past the life of every task in them.
+            let kinds = [NsKind::Net, NsKind::Ipc, NsKind::Uts, NsKind::Cgroup];
             let mut c = nsops::spawn(&kinds, Method::Unshare, None, Hold::UntilReleased)?;
             let ids = created(&c, &kinds);
-            let fd = File::open(format!("/proc/{}/ns/net", c.info.holder)).map_err(|source| {
-                NsError::Io {
-                    what: "open /proc/PID/ns/net".into(),
+            let mut fds = Vec::new();
+            for k in [NsKind::Net, NsKind::Cgroup] {
+                let path = format!("/proc/{}/ns/{}", c.info.holder, k.name());
+                fds.push(File::open(&path).map_err(|source| NsError::Io {
+                    what: format!("open {path}"),
                     source,
-                }
-            })?;
+                })?);
+            }
             c.release()?;
-            drop(fd);
+            drop(fds);
             Ok(ids)
         }
-        _ => {
+        4 => {
             // Pinned by a bind mount.
             let kinds = [NsKind::Uts, NsKind::Mnt];
             let mut c = nsops::spawn(&kinds, Method::Unshare, None, Hold::UntilReleased)?;
@@ -73,6 +79,14 @@ fn operation(op: u64, rng: &mut Rng, worker: u32) -> Result<Vec<(NsKind, u64)>, 
             }
             let _ = std::fs::remove_file(&target);
             bound.map(|()| ids)
+        }
+        _ => {
+            // Nested cgroup namespaces, and a time namespace that the next unshare drops.
+            let n = nsops::nested(NsKind::Cgroup, 3, Hold::ExitAtOnce)?;
+            let mut ids = levels(&n, NsKind::Cgroup);
+            let t = nsops::unshare_repeatedly(NsKind::Time, 2, Hold::ExitAtOnce)?;
+            ids.extend(levels(&t, NsKind::Time));
+            Ok(ids)
         }
     }
 }
@@ -97,7 +111,7 @@ pub(super) fn worker(
             None if i >= u64::from(count) => break,
             _ => {}
         }
-        let op = rng.below(5);
+        let op = rng.below(OPERATIONS);
         let line = match operation(op, &mut rng, id) {
             Ok(ids) => ids.iter().fold(String::new(), |mut s, (k, n)| {
                 let _ = writeln!(s, "{} {n}", k.name());

@@ -187,6 +187,7 @@ pub fn eval_create(
                 None => format!("no SYSCALL record with serial {}", r.serial),
             },
         ));
+        out.push(eval_caller_ns(label, k, child, own, method));
         serials.insert(r.serial);
     }
     let others: Vec<&NsRecord> = ns_of(got)
@@ -205,6 +206,39 @@ pub fn eval_create(
         ));
     }
     out
+}
+
+/// Where the task that made the call is after it: `unshare` moves it into the new namespace,
+/// except a PID or time namespace, which its children enter (and, for time, its next
+/// `execve`; the validator does not exec) ([`NsKind::enters_on_unshare`]); after `clone3` it
+/// stays in its own.  A record names the
+/// namespace created, which for those two is not the caller's.
+fn eval_caller_ns(label: &str, k: NsKind, child: &Spawned, own: &Own, method: Method) -> Check {
+    let t = k.name();
+    let entered = method == Method::Unshare && k.enters_on_unshare();
+    let (what, want) = if entered {
+        (
+            format!("{label}: the child is in the new {t} namespace itself"),
+            child.ns.get(&k).copied(),
+        )
+    } else if method == Method::Unshare {
+        (
+            format!(
+                "{label}: the child stays in its {t} namespace, the new one is its {}",
+                k.for_children_file()
+            ),
+            own.get(&k).copied(),
+        )
+    } else {
+        (
+            format!("{label}: the clone3 caller stays in its {t} namespace"),
+            own.get(&k).copied(),
+        )
+    };
+    let is = child.actor_ns.get(&k).copied();
+    check(what, want.is_some() && is == want, || {
+        format!("/proc/{}/ns/{t} is {is:?}, want {want:?}", child.actor)
+    })
 }
 
 /// Whether the namespaces of `kind` are removed by a kernel worker (user, PID and network
@@ -255,18 +289,25 @@ pub fn eval_dels(label: &str, got: &[Got], ids: &[(NsKind, NsIdent)], tasks: &[i
     out
 }
 
-/// Scenario e: user namespaces `levels` (creator pid, identity), each made in the one before,
-/// the first in `own`.
-pub fn eval_nested(got: &[Got], levels: &[(i32, NsIdent)], own: &Own) -> Vec<Check> {
+/// Scenario e: namespaces of `kind`, `levels` (creator pid, identity), each made from the one
+/// before, the first from ours in `own`.
+pub fn eval_nested(
+    label: &str,
+    kind: NsKind,
+    got: &[Got],
+    levels: &[(i32, NsIdent)],
+    own: &Own,
+) -> Vec<Check> {
     let mut out = Vec::new();
-    let mut parent = own.get(&NsKind::User).copied();
+    let (t, upper_t) = (kind.name(), upper(kind));
+    let mut parent = own.get(&kind).copied();
     for (i, &(pid, id)) in levels.iter().enumerate() {
         let inits: Vec<&NsRecord> = ns_of(got)
-            .filter(|r| r.kind == NsKind::User && r.init && r.ns == id)
+            .filter(|r| r.kind == kind && r.init && r.ns == id)
             .collect();
         out.push(check(
             format!(
-                "nested userns: level {} has one INIT_USER with old_userns = level {i}",
+                "{label}: level {} has one INIT_{upper_t} with old_{t}ns = level {i}",
                 i + 1
             ),
             inits.len() == 1
@@ -279,14 +320,33 @@ pub fn eval_nested(got: &[Got], levels: &[(i32, NsIdent)], own: &Own) -> Vec<Che
     }
     let ours: Vec<NsIdent> = levels.iter().map(|l| l.1).collect();
     let strays: Vec<&NsRecord> = ns_of(got)
-        .filter(|r| r.init && !ours.contains(&r.ns))
+        .filter(|r| r.init && !(r.kind == kind && ours.contains(&r.ns)))
         .collect();
     out.push(check(
-        "nested userns: no other INIT record",
+        format!("{label}: no other INIT record"),
         strays.is_empty(),
         || short(&strays),
     ));
     out
+}
+
+/// That the namespace `old` of `kind` was removed by the call that made `new` from it, which
+/// dropped the last reference to it: its DEL record is in the event of `new`'s INIT record.
+pub fn eval_replaced(label: &str, kind: NsKind, got: &[Got], old: NsIdent, new: NsIdent) -> Check {
+    let serial = |init: bool, id: NsIdent| {
+        ns_of(got)
+            .find(|r| r.kind == kind && r.init == init && r.ns == id)
+            .map(|r| r.serial)
+    };
+    let (del, init) = (serial(false, old), serial(true, new));
+    check(
+        format!(
+            "{label}: the unshare that made the second {} namespace removed the first: one event",
+            kind.name()
+        ),
+        del.is_some() && del == init,
+        || format!("DEL of the first at serial {del:?}, INIT of the second at {init:?}"),
+    )
 }
 
 /// That `got` has none of the records `bad` picks.

@@ -5,13 +5,15 @@
 
 use super::*;
 
-const OWN: [(NsKind, u64, u64); 6] = [
+const OWN: [(NsKind, u64, u64); NsKind::COUNT] = [
     (NsKind::Mnt, 4026531832, 1),
     (NsKind::Uts, 4026531838, 2),
     (NsKind::Ipc, 4026531839, 3),
     (NsKind::User, 4026531837, 4),
     (NsKind::Pid, 4026531836, 5),
     (NsKind::Net, 4026531833, 6),
+    (NsKind::Cgroup, 4026531835, 7),
+    (NsKind::Time, 4026531834, 8),
 ];
 
 fn own() -> Own {
@@ -87,16 +89,24 @@ fn syscall_as(serial: u64, nr: u32, pid: i32, comm: &str) -> Got {
     )
 }
 
-fn child(kinds: &[NsKind], actor: i32, comm: &str) -> Spawned {
+/// What a child that made namespaces of `kinds` with `method` reports: the new ones
+/// `ident(0)`, `ident(1)`, ...; after unshare it is in those it enters itself, not in a new PID
+/// or time namespace; after clone3 it is in ours.
+fn child(kinds: &[NsKind], actor: i32, comm: &str, method: Method) -> Spawned {
     let mut ns = own();
+    let mut actor_ns = own();
     for (i, &k) in kinds.iter().enumerate() {
         ns.insert(k, ident(i as u64));
+        if method == Method::Unshare && !matches!(k, NsKind::Pid | NsKind::Time) {
+            actor_ns.insert(k, ident(i as u64));
+        }
     }
     Spawned {
         actor,
         holder: actor,
         comm: comm.as_bytes().to_vec(),
         ns,
+        actor_ns,
     }
 }
 
@@ -159,16 +169,22 @@ fn tap_prints_checks_and_the_summary() {
 
 #[test]
 fn a_clean_unshare_passes() {
-    for kinds in [&[NsKind::Uts][..], &[NsKind::Net][..], &NsKind::ALL[..]] {
+    for kinds in [
+        &[NsKind::Uts][..],
+        &[NsKind::Net][..],
+        &[NsKind::Cgroup][..],
+        &[NsKind::Time][..],
+        &NsKind::ALL[..],
+    ] {
         let recs = unshare_records(kinds);
-        let c = child(kinds, 500, "nsaudit");
+        let c = child(kinds, 500, "nsaudit", Method::Unshare);
         let checks = eval_create("t", &recs, kinds, &c, &own(), Method::Unshare);
         assert_eq!(failures(&checks), Vec::<&str>::new());
-        // Each kind: one INIT, old, subject agreeing with SYSCALL, the child, SYSCALL; plus
-        // no-other-type (and one event).
+        // Each kind: one INIT, old, subject agreeing with SYSCALL, the child, SYSCALL, where
+        // the child is; plus no-other-type (and one event).
         assert_eq!(
             checks.len(),
-            kinds.len() * 5 + 1 + usize::from(kinds.len() > 1)
+            kinds.len() * 6 + 1 + usize::from(kinds.len() > 1)
         );
         let ids: Vec<(NsKind, NsIdent)> = kinds.iter().map(|k| (*k, c.ns[k])).collect();
         let checks = eval_dels("t", &recs, &ids, &[500]);
@@ -180,7 +196,7 @@ fn a_clean_unshare_passes() {
 /// What `eval_create` finds wrong with `recs` for one UTS namespace that task 500 unshared.
 fn create_failures(recs: Vec<Got>) -> Vec<String> {
     let kinds = [NsKind::Uts];
-    let c = child(&kinds, 500, "nsaudit");
+    let c = child(&kinds, 500, "nsaudit", Method::Unshare);
     let checks = eval_create("t", &recs, &kinds, &c, &own(), Method::Unshare);
     failures(&checks).into_iter().map(str::to_string).collect()
 }
@@ -308,7 +324,7 @@ fn create_catches_wrong_subjects_and_syscalls() {
 #[test]
 fn create_of_several_needs_one_event() {
     let kinds = [NsKind::Uts, NsKind::Ipc];
-    let c = child(&kinds, 500, "nsaudit");
+    let c = child(&kinds, 500, "nsaudit", Method::Unshare);
     let me = task(500, "nsaudit");
     let recs = vec![
         init(
@@ -337,7 +353,7 @@ fn create_of_several_needs_one_event() {
 #[test]
 fn clone3_checks_the_clone3_syscall() {
     let kinds = [NsKind::Pid];
-    let c = child(&kinds, 500, "nsaudit");
+    let c = child(&kinds, 500, "nsaudit", Method::Clone3);
     let i = init(
         NsKind::Pid,
         "create",
@@ -364,6 +380,67 @@ fn clone3_checks_the_clone3_syscall() {
         Method::Clone3,
     );
     assert_eq!(failures(&bad).len(), 1);
+}
+
+#[test]
+fn the_caller_enters_what_it_unshares_but_pid_and_time() {
+    // The records of one namespace of `kind`, made by pid 500 with `method`, and where the
+    // child says it is afterwards: in the new namespace (`entered`) or in ours.
+    let run = |kind: NsKind, method: Method, entered: bool| {
+        let mut c = child(&[kind], 500, "nsaudit", method);
+        let here = if entered { ident(0) } else { own()[&kind] };
+        c.actor_ns.insert(kind, here);
+        let recs = vec![
+            init(
+                kind,
+                "create",
+                10,
+                &task(500, "nsaudit"),
+                own().get(&kind).copied(),
+                ident(0),
+            ),
+            syscall(10, method.syscall_nr(), 500),
+        ];
+        let checks = eval_create("t", &recs, &[kind], &c, &own(), method);
+        failures(&checks)
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let none = Vec::<String>::new();
+    for kind in [NsKind::Uts, NsKind::Cgroup, NsKind::User] {
+        assert_eq!(run(kind, Method::Unshare, true), none, "{kind:?}");
+        assert_eq!(
+            run(kind, Method::Unshare, false),
+            [format!(
+                "t: the child is in the new {} namespace itself",
+                kind.name()
+            )]
+        );
+    }
+    for (kind, file) in [
+        (NsKind::Pid, "pid_for_children"),
+        (NsKind::Time, "time_for_children"),
+    ] {
+        assert_eq!(run(kind, Method::Unshare, false), none, "{kind:?}");
+        assert_eq!(
+            run(kind, Method::Unshare, true),
+            [format!(
+                "t: the child stays in its {} namespace, the new one is its {file}",
+                kind.name()
+            )]
+        );
+    }
+    for kind in NsKind::ALL {
+        assert_eq!(run(kind, Method::Clone3, false), none, "{kind:?}");
+        assert_eq!(
+            run(kind, Method::Clone3, true),
+            [format!(
+                "t: the clone3 caller stays in its {} namespace",
+                kind.name()
+            )]
+        );
+    }
 }
 
 #[test]
@@ -408,6 +485,17 @@ fn dels_want_the_worker_or_the_task_that_let_go() {
         f(NsKind::Uts, vec![del(NsKind::Uts, 3, kworker(), id)]),
         by_task
     );
+    // Cgroup and time namespaces too: freed by the task that drops the last reference.
+    for kind in [NsKind::Cgroup, NsKind::Time] {
+        assert_eq!(f(kind, vec![del(kind, 3, &task(500, "x"), id)]), none);
+        assert_eq!(
+            f(kind, vec![del(kind, 3, kworker(), id)]),
+            [format!(
+                "t: DEL_{} names the task that let go",
+                kind.name().to_uppercase()
+            )]
+        );
+    }
     // Missing, twice, another inode, another type.
     assert_eq!(
         f(NsKind::Net, vec![]),
@@ -486,6 +574,21 @@ fn load_wants_existing_records_for_our_namespaces() {
         failures(&eval_load(&missing, &own())),
         ["load: one INIT_IPC op=existing for our own ipc namespace"]
     );
+    for kind in [NsKind::Cgroup, NsKind::Time] {
+        let missing: Vec<Got> = recs
+            .iter()
+            .filter(|g| g.ty != kind.init_type())
+            .cloned()
+            .collect();
+        assert_eq!(
+            failures(&eval_load(&missing, &own())),
+            [format!(
+                "load: one INIT_{} op=existing for our own {} namespace",
+                kind.name().to_uppercase(),
+                kind.name()
+            )]
+        );
+    }
     // Reported twice.
     let mut twice = recs.clone();
     twice.push(recs[0].clone());
@@ -538,14 +641,14 @@ fn load_records_name_insmod_in_its_finit_module_event() {
     assert!(eval_load_subject(&[], 90).result.is_err());
 }
 
-#[test]
-fn nested_user_namespaces_chain() {
-    let levels = [(600, ident(0)), (601, ident(1)), (602, ident(2))];
+/// INIT records of `kind` for `levels`, each made by its pid from the level before, the first
+/// from ours, at serials 20, 21, ...
+fn chain(kind: NsKind, levels: &[(i32, NsIdent)]) -> Vec<Got> {
     let mut recs = vec![];
-    let mut parent = own().get(&NsKind::User).copied();
+    let mut parent = own().get(&kind).copied();
     for (i, &(pid, id)) in levels.iter().enumerate() {
         recs.push(init(
-            NsKind::User,
+            kind,
             "create",
             20 + i as u64,
             &task(pid, "nsaudit"),
@@ -554,39 +657,120 @@ fn nested_user_namespaces_chain() {
         ));
         parent = Some(id);
     }
+    recs
+}
+
+#[test]
+fn nested_namespaces_chain() {
+    let levels = [(600, ident(0)), (601, ident(1)), (602, ident(2))];
+    for (label, kind) in [
+        ("nested userns", NsKind::User),
+        ("nested cgroupns", NsKind::Cgroup),
+    ] {
+        let (t, up) = (kind.name(), kind.name().to_uppercase());
+        let run = |recs: &[Got]| {
+            failures(&eval_nested(label, kind, recs, &levels, &own()))
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let recs = chain(kind, &levels);
+        assert_eq!(run(&recs), Vec::<String>::new());
+        // Level 3 claims to come from level 1.
+        let mut bad = recs.clone();
+        bad[2] = init(
+            kind,
+            "create",
+            22,
+            &task(602, "nsaudit"),
+            Some(ident(0)),
+            ident(2),
+        );
+        assert_eq!(
+            run(&bad),
+            [format!(
+                "{label}: level 3 has one INIT_{up} with old_{t}ns = level 2"
+            )]
+        );
+        // Made by the wrong process.
+        let mut bad = recs.clone();
+        bad[1] = init(
+            kind,
+            "create",
+            21,
+            &task(600, "nsaudit"),
+            Some(ident(0)),
+            ident(1),
+        );
+        assert_eq!(run(&bad).len(), 1);
+        // The SYSCALL record of its event names another process.
+        let mut bad = recs.clone();
+        bad.push(syscall(21, 272, 600));
+        assert_eq!(run(&bad).len(), 1);
+        // A namespace of another kind is not a level.
+        let mut bad = recs.clone();
+        bad[0] = init(
+            NsKind::Uts,
+            "create",
+            20,
+            &task(600, "nsaudit"),
+            own().get(&NsKind::Uts).copied(),
+            ident(0),
+        );
+        assert_eq!(
+            run(&bad),
+            [
+                format!("{label}: level 1 has one INIT_{up} with old_{t}ns = level 0"),
+                format!("{label}: no other INIT record"),
+            ]
+        );
+    }
+}
+
+#[test]
+fn time_unshared_twice_drops_the_first() {
+    // One task (pid 600) unshares a time namespace twice: the second comes from the first,
+    // and the second unshare (serial 21) drops the first, in its own event.
+    let label = "timens unshared twice";
+    let (first, second) = (ident(0), ident(1));
+    let levels = [(600, first), (600, second)];
+    let me = task(600, "nsaudit");
+    let mut recs = chain(NsKind::Time, &levels);
+    recs.push(syscall(20, 272, 600));
+    recs.push(syscall(21, 272, 600));
+    recs.push(del(NsKind::Time, 21, &me, first));
+    recs.push(del(NsKind::Time, 22, &me, second));
+    let c = eval_nested(label, NsKind::Time, &recs, &levels, &own());
+    assert_eq!(failures(&c), Vec::<&str>::new());
+    let replaced = |recs: &[Got]| eval_replaced(label, NsKind::Time, recs, first, second);
+    assert!(replaced(&recs).result.is_ok());
+    let ids = [(NsKind::Time, first), (NsKind::Time, second)];
     assert_eq!(
-        failures(&eval_nested(&recs, &levels, &own())),
+        failures(&eval_dels(label, &recs, &ids, &[600])),
         Vec::<&str>::new()
     );
-    // Level 3 claims to come from level 1.
-    let mut bad = recs.clone();
-    bad[2] = init(
-        NsKind::User,
-        "create",
-        22,
-        &task(602, "nsaudit"),
-        Some(ident(0)),
-        ident(2),
-    );
-    assert_eq!(
-        failures(&eval_nested(&bad, &levels, &own())),
-        ["nested userns: level 3 has one INIT_USER with old_userns = level 2"]
-    );
-    // Made by the wrong process.
+    // Removed later, in an event of its own: not by the second unshare.
+    let mut later = recs.clone();
+    later.retain(|g| !(g.ty == NsKind::Time.del_type() && g.text.contains(":21)")));
+    later.push(del(NsKind::Time, 23, &me, first));
+    assert!(replaced(&later).result.is_err());
+    // Not removed at all.
+    later.retain(|g| g.ty != NsKind::Time.del_type());
+    assert!(replaced(&later).result.is_err());
+    // The second named as made from ours, not from the first.
     let mut bad = recs.clone();
     bad[1] = init(
-        NsKind::User,
+        NsKind::Time,
         "create",
         21,
-        &task(600, "nsaudit"),
-        Some(ident(0)),
-        ident(1),
+        &me,
+        own().get(&NsKind::Time).copied(),
+        second,
     );
-    assert_eq!(failures(&eval_nested(&bad, &levels, &own())).len(), 1);
-    // The SYSCALL record of its event names another process.
-    let mut bad = recs.clone();
-    bad.push(syscall(21, 272, 600));
-    assert_eq!(failures(&eval_nested(&bad, &levels, &own())).len(), 1);
+    assert_eq!(
+        failures(&eval_nested(label, NsKind::Time, &bad, &levels, &own())),
+        ["timens unshared twice: level 2 has one INIT_TIME with old_timens = level 1"]
+    );
 }
 
 #[test]
@@ -862,4 +1046,48 @@ fn stream_catches_an_inode_number_given_away_before_the_removal() {
     assert!(s.observe(&life(m, true, 30, 700, 5)).is_empty());
     assert!(s.observe(&life(m, false, 31, 701, 6)).is_empty());
     assert!(s.observe(&life(NsKind::Uts, false, 32, 700, 7)).is_empty());
+}
+
+#[test]
+fn the_exclude_rules_drop_one_type_of_each_kind() {
+    let ex = filters::excluded_types();
+    assert_eq!(ex, [1345, 1352, 1355]);
+    // Of each kind one type is excluded and the other is not: a rule is on a type, not a kind.
+    for ty in ex {
+        let (k, init) = NsKind::from_type(ty).unwrap();
+        let other = if init { k.del_type() } else { k.init_type() };
+        assert!(!ex.contains(&other), "{ty}");
+    }
+    assert_eq!(
+        filters::type_names(&ex),
+        "INIT_NET, INIT_CGROUP and DEL_TIME"
+    );
+    assert_eq!(filters::type_names(&[1353]), "INIT_TIME");
+}
+
+#[test]
+fn the_types_scenario_uses_one_bit_per_kind_and_bad_masks() {
+    // The bits of the module's `types` parameter (rust/ns_audit.rs), written out.
+    let bits = [
+        (NsKind::Mnt, 0x01),
+        (NsKind::Uts, 0x02),
+        (NsKind::Ipc, 0x04),
+        (NsKind::User, 0x08),
+        (NsKind::Pid, 0x10),
+        (NsKind::Net, 0x20),
+        (NsKind::Cgroup, 0x40),
+        (NsKind::Time, 0x80),
+    ];
+    for (mask, kind) in filters::ONE_KIND_MASKS {
+        let want = bits.iter().find(|(k, _)| *k == kind).map(|(_, b)| *b);
+        assert_eq!(Some(mask), want, "{kind:?}");
+    }
+    // Every kind has a bit in 0xff: a bad mask is 0 or has a bit above it.
+    let all = NsKind::ALL.iter().fold(0u64, |m, k| m | 1 << k.index());
+    assert_eq!(all, 0xff);
+    for bad in filters::BAD_TYPES {
+        let v = bad.strip_prefix("types=0x").or(bad.strip_prefix("types="));
+        let v = u64::from_str_radix(v.unwrap(), if bad.contains("0x") { 16 } else { 10 }).unwrap();
+        assert!(v == 0 || v & !all != 0, "{bad}");
+    }
 }
