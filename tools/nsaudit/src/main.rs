@@ -44,7 +44,9 @@ enum Cmd {
     #[command(mut_arg("module", |a| a.help("The module to load (it is unloaded first if it is loaded, and at the end)")))]
     Snapshot(cmd::snapshot::Args),
     /// Check the AUDIT_NS_* records of an auditd log against the reference: one field set per
-    /// type, the subject in every record, agreeing with the event's SYSCALL record.
+    /// type, the subject in every record, agreeing with the event's SYSCALL record; and the
+    /// AUDIT_NS_INFO records: the eight ids, at most one per event, in an event with a SYSCALL
+    /// or URINGOP record.
     CheckLog(cmd::check_log::Args),
     /// Rebuild containers, namespace lineage and the events inside them from auditd logs.
     ///

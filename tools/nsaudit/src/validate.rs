@@ -15,7 +15,8 @@
 //! throughout, every record must parse, follow the reference (one field set per type, the
 //! subject always), come once, carry the subject of its event's `SYSCALL` record, and no
 //! namespace may be removed before it was created in event order, whatever the order the
-//! records arrive in; at the end audit must have lost none.
+//! records arrive in; every `AUDIT_NS_INFO` record must have its eight ids and be the one of
+//! an event with a `SYSCALL` or `URINGOP` record; at the end audit must have lost none.
 
 mod eval;
 mod filters;
@@ -289,6 +290,11 @@ impl<W: Write> Validator<W> {
             Err(e) => self.tap.check(false, "end: audit status", e),
         };
         self.settle(Duration::from_millis(200));
+        for serial in self.stream.unanchored_infos() {
+            self.problems.push(format!(
+                "an AUDIT_NS_INFO record in event {serial}, which has no SYSCALL or URINGOP record"
+            ));
+        }
         self.flush("end");
         let r = self.sock.del_rule(&Rule::never_kexec_load());
         self.tap.check(
