@@ -52,11 +52,13 @@ enum Cmd {
     ///
     /// Namespaces created by one event (one clone or unshare) form a container, named by the
     /// event's stamp. Events are attributed to a container when their records carry its
-    /// namespace ids, or, by heuristic, when their task is known to be inside: the task that
-    /// unshared (or the child of the clone that) created it, and tasks whose ppid is such a
-    /// task, seen after the creation and before its first namespace is removed. Tasks forked
-    /// before their parent entered, setns(2) and orphans reparented outside are not followed;
-    /// see Documentation/report.rst. Exits 1 if a line could not be read (unless --lenient).
+    /// namespace ids: an AUDIT_NS_INFO record names the namespaces of the event's task, and the
+    /// event is inside the container (the one created last) that owns one of them. Without
+    /// one, by heuristic, when their task is known to be inside: the task that unshared (or the
+    /// child of the clone that) created it, and tasks whose ppid is such a task, seen after the
+    /// creation and before its first namespace is removed; there, tasks forked before their
+    /// parent entered, setns(2) and orphans reparented outside are not followed. See
+    /// Documentation/report.rst. Exits 1 if a line could not be read (unless --lenient).
     Report(cmd::report::Args),
     /// Run `sh -c CMD` as the audit daemon with rules on the namespace and process system calls
     /// and write every record to FILE (root, in the guest; records the report's fixtures).
