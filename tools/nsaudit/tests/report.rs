@@ -286,9 +286,10 @@ fn json_and_dot_describe_the_same_report() {
 
 fn check_generated(p: &GenParams) {
     let path = std::env::temp_dir().join(format!(
-        "nsaudit-genlog-{}-{}.log",
+        "nsaudit-genlog-{}-{}-{}.log",
         std::process::id(),
-        p.records
+        p.records,
+        p.ns_info
     ));
     let f = std::fs::File::create(&path).unwrap();
     let truth = generate(p, std::io::BufWriter::new(f)).unwrap();
@@ -322,6 +323,33 @@ fn check_generated(p: &GenParams) {
     assert_eq!(serials, truth.serials);
     let inside: Vec<u64> = cs.iter().map(|c| c.events_inside).collect();
     assert_eq!(inside, truth.inside);
+    // Attributed by the AUDIT_NS_INFO records where the generator wrote them, by pid elsewhere.
+    let exact: Vec<u64> = cs.iter().map(|c| c.events_by_ns_info).collect();
+    assert_eq!(exact, truth.exact);
+    let by_pid: Vec<u64> = cs.iter().map(|c| c.events_by_pid).collect();
+    let want: Vec<u64> = truth
+        .inside
+        .iter()
+        .zip(&truth.exact)
+        .map(|(i, e)| i - e)
+        .collect();
+    assert_eq!(by_pid, want);
+    let s = &r.summary;
+    assert_eq!(
+        (
+            s.events_ns_info,
+            s.events_ns_info_unmatched,
+            s.events_initial
+        ),
+        (truth.info_events, truth.info_unmatched, truth.initial)
+    );
+    if p.ns_info {
+        // Every task inside a container has a namespace of its own: all its events have a record.
+        assert_eq!(truth.exact, truth.inside);
+        assert!(truth.initial > 0 && truth.info_unmatched > 0);
+    } else {
+        assert_eq!(truth.info_events + truth.initial, 0);
+    }
     let parents: Vec<Option<u64>> = cs.iter().map(|c| c.parent.map(|p| p.serial)).collect();
     let want: Vec<Option<u64>> = truth
         .parents
@@ -338,6 +366,18 @@ fn generated_log_small() {
         records: 50_000,
         seed: 7,
         max_live: 20,
+        ns_info: true,
+    });
+}
+
+#[test]
+fn generated_log_small_without_ns_info() {
+    // A kernel without the record: the heuristic alone finds the same containers and events.
+    check_generated(&GenParams {
+        records: 50_000,
+        seed: 7,
+        max_live: 20,
+        ns_info: false,
     });
 }
 
