@@ -11,7 +11,9 @@
 //! three nested user and three nested cgroup namespaces, two time namespaces unshared one after
 //! the other, network, UTS, cgroup and time namespaces pinned by an fd or a bind mount, setns
 //! into them, exclude rules on msgtypes 1345, 1352 and 1355, audit disabled, a comm made to look
-//! like more fields, the `types` parameter (bad values, then one kind at a time), rmmod;
+//! like more fields, the `types` parameter (bad values, then one kind at a time), the
+//! `AUDIT_NS_INFO` record of the audit core (a task in a container, tasks that enter it with
+//! setns, a task on the host, an exclude rule on 1356), rmmod;
 //! throughout, every record must parse, follow the reference (one field set per type, the
 //! subject always), come once, carry the subject of its event's `SYSCALL` record, and no
 //! namespace may be removed before it was created in event order, whatever the order the
@@ -20,6 +22,8 @@
 
 mod eval;
 mod filters;
+mod info;
+mod info_eval;
 mod nesting;
 mod pinned;
 mod scenarios;
@@ -31,6 +35,9 @@ mod tests;
 pub use eval::{
     eval_create, eval_dels, eval_load, eval_load_subject, eval_nested, eval_none, eval_replaced,
     has_ns, kthread_problem, removed_by_worker, stat_flags,
+};
+pub use info_eval::{
+    eval_info_joiner, eval_info_task, setns_steps, task_events, TaskEvent, INFO_KEY,
 };
 pub use stream::{EventOrder, Got, Stream};
 pub use tap::{Check, Tap};
@@ -337,6 +344,7 @@ impl<W: Write> Validator<W> {
         self.scenario_disabled();
         self.scenario_comm();
         self.scenario_types();
+        self.scenario_nsinfo();
         self.scenario_rmmod();
         self.teardown();
     }
