@@ -60,8 +60,8 @@ enum Cmd {
     /// parent entered, setns(2) and orphans reparented outside are not followed. See
     /// Documentation/report.rst. Exits 1 if a line could not be read (unless --lenient).
     Report(cmd::report::Args),
-    /// Run `sh -c CMD` as the audit daemon with rules on the namespace and process system calls
-    /// and write every record to FILE (root, in the guest; records the report's fixtures).
+    /// Run `sh -c CMD` as the audit daemon with rules on the namespace, process and kill system
+    /// calls and write every record to FILE (root, in the guest; records the report's fixtures).
     #[command(hide = true)]
     #[command(mut_arg("module", |a| a.help("The module to load if it is not loaded")))]
     ReportCapture(cmd::report_capture::Args),

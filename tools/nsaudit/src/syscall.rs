@@ -11,6 +11,7 @@ pub const SYS_CLONE: u32 = 56;
 pub const SYS_FORK: u32 = 57;
 pub const SYS_VFORK: u32 = 58;
 pub const SYS_EXECVE: u32 = 59;
+pub const SYS_KILL: u32 = 62;
 pub const SYS_UNAME: u32 = 63;
 pub const SYS_GETPPID: u32 = 110;
 pub const SYS_EXIT_GROUP: u32 = 231;
@@ -32,7 +33,7 @@ const NAMES: [(u32, &str); 23] = [
     (SYS_VFORK, "vfork"),
     (SYS_EXECVE, "execve"),
     (60, "exit"),
-    (62, "kill"),
+    (SYS_KILL, "kill"),
     (SYS_UNAME, "uname"),
     (SYS_GETPPID, "getppid"),
     (165, "mount"),
@@ -77,6 +78,7 @@ mod tests {
             (SYS_SETNS, libc::SYS_setns),
             (SYS_CLONE3, libc::SYS_clone3),
             (SYS_GETPID, libc::SYS_getpid),
+            (SYS_KILL, libc::SYS_kill),
             (SYS_UNAME, libc::SYS_uname),
             (SYS_GETPPID, libc::SYS_getppid),
             (SYS_OPENAT, libc::SYS_openat),
@@ -89,7 +91,6 @@ mod tests {
             (2, libc::SYS_open),
             (44, libc::SYS_sendto),
             (60, libc::SYS_exit),
-            (62, libc::SYS_kill),
             (165, libc::SYS_mount),
             (175, libc::SYS_init_module),
             (313, libc::SYS_finit_module),
