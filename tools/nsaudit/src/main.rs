@@ -28,8 +28,9 @@ enum Cmd {
     #[command(mut_arg("module", |a| a.help("The module to load and unload")))]
     Stress(cmd::stress::Args),
     /// Measure what auditing namespaces costs: create+destroy cycles per second per type with
-    /// and without the module, audit rules instead, records per second, memory (root, in the
-    /// guest; it loads and unloads the module and runs the audit daemon).
+    /// and without the module, audit rules instead, audited system call events with the
+    /// AUDIT_NS_INFO record on and off, records per second, memory (root, in the guest; it loads
+    /// and unloads the module and runs the audit daemon).
     #[command(mut_arg("module", |a| a.help("The module to load and unload")))]
     Bench(cmd::bench::Args),
     /// Flood audit with namespaces from unprivileged processes while the audit daemon reads
