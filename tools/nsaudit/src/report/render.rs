@@ -252,7 +252,7 @@ impl Report {
     }
 
     /// The lineage as a Graphviz graph: a node per namespace, an edge from each to those
-    /// derived from it, a cluster per container.
+    /// derived from it, a cluster per container, labelled with its creator and its events.
     pub fn write_dot<W: Write>(&self, w: &mut W) -> io::Result<()> {
         let node = |n: &NsRef| format!("\"{}_{}\"", n.kind, n.id);
         let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
@@ -263,8 +263,12 @@ impl Report {
             let who = c.creator.as_ref().map_or(String::new(), |s| {
                 format!("\\npid {} {}", s.pid, esc(s.comm.as_deref().unwrap_or("")))
             });
+            let inside = format!(
+                "\\ninside {} ({} by AUDIT_NS_INFO, {} by pid)",
+                c.events_inside, c.events_by_ns_info, c.events_by_pid
+            );
             writeln!(w, "  subgraph cluster_{i} {{")?;
-            writeln!(w, "    label=\"container {}{who}\";", c.id)?;
+            writeln!(w, "    label=\"container {}{who}{inside}\";", c.id)?;
             for n in &c.namespaces {
                 writeln!(w, "    {};", node(n))?;
             }

@@ -370,6 +370,13 @@ fn text_and_json_give_the_counts() {
         ),
         (&2.into(), &2.into(), &0.into())
     );
+    let mut dot = Vec::new();
+    r.write_dot(&mut dot).unwrap();
+    let dot = String::from_utf8(dot).unwrap();
+    assert!(
+        dot.contains("\\ninside 2 (2 by AUDIT_NS_INFO, 0 by pid)\";"),
+        "{dot}"
+    );
     // Listed events say how they were attributed.
     let r = run(&log);
     let mut text = Vec::new();
