@@ -40,6 +40,9 @@ pub(super) struct Container {
     pub(super) syscall: Option<Syscall>,
     pub(super) members: Vec<NsKey>,
     pub(super) removed: usize,
+    /// The latest removal seen so far, in event order: records of different events can arrive
+    /// in another order than their stamps.
+    pub(super) last_removal: Option<Stamp>,
     pub(super) ended: Option<Stamp>,
     /// Containers whose namespaces this one's were derived from, or whose task created it.
     pub(super) parents: Vec<Cid>,
@@ -346,6 +349,7 @@ impl Reporter {
             syscall: ev.syscall.as_ref().map(|(s, _)| s.clone()),
             members: Vec::new(),
             removed: 0,
+            last_removal: None,
             ended: None,
             parents: Vec::new(),
             inside: 0,
@@ -389,8 +393,9 @@ impl Reporter {
             if ct.removed == 1 {
                 tasks = std::mem::take(&mut ct.tasks);
             }
+            ct.last_removal = ct.last_removal.max(Some(ev.stamp));
             if ct.removed == ct.members.len() {
-                ct.ended = Some(ev.stamp);
+                ct.ended = ct.last_removal;
             }
         }
         for pid in tasks {
