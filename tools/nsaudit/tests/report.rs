@@ -513,7 +513,6 @@ fn without_info(log: &str) -> String {
 }
 
 #[test]
-#[ignore = "needs fixtures/nsinfo.log recorded in the guest"]
 fn nsinfo_log_is_attributed_exactly() {
     let log = std::fs::read_to_string(NSINFO_LOG).unwrap_or_else(|e| {
         panic!(
