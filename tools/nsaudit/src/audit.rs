@@ -103,8 +103,11 @@ pub struct StatusChange {
     pub backlog_limit: Option<u32>,
 }
 
+/// `AUDIT_MAX_KEY_LEN`: the longest key of a rule.
+pub const AUDIT_MAX_KEY_LEN: usize = 256;
+
 /// The rules nsaudit loads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
     /// `-a never,exit -F arch=<arch> -S <syscall>`: changes nothing for other system calls, but
     /// with at least one rule loaded audit writes `SYSCALL` records for events that have other
@@ -112,6 +115,16 @@ pub enum Rule {
     NeverExit { arch: u32, syscall: u32 },
     /// `-a always,exit -F arch=<arch> -S <syscall>`: a SYSCALL record for every such call.
     AlwaysExit { arch: u32, syscall: u32 },
+    /// `-a always,exit -F arch=<arch> -S <syscall>... [-F path=<path>] -F key=<key>`: a
+    /// SYSCALL record with `key="<key>"` for every such call; with `path`, for those that name
+    /// that file only (a watch: the absolute path of a file whose directory exists, matched by
+    /// device and inode, so in every mount namespace that shares the file).
+    AlwaysExitKeyed {
+        arch: u32,
+        syscalls: Vec<u32>,
+        path: Option<String>,
+        key: String,
+    },
     /// `-a always,exclude -F msgtype=<type>`: audit drops records of that type.
     ExcludeMsgtype(u16),
     /// `-a task,never`: tasks forked from now on get no audit context, so none of their
@@ -131,13 +144,8 @@ impl Rule {
     /// The `struct audit_rule_data` of the rule.
     pub fn message(&self) -> Result<RuleMessage, AuditError> {
         let mut rule = RuleMessage::new();
-        match *self {
-            Rule::NeverExit { arch, syscall } | Rule::AlwaysExit { arch, syscall } => {
-                if syscall >= 64 * 32 {
-                    return Err(AuditError::BadRule(format!(
-                        "system call {syscall} does not fit the mask"
-                    )));
-                }
+        match self {
+            &Rule::NeverExit { arch, syscall } | &Rule::AlwaysExit { arch, syscall } => {
                 rule.flags = RuleFlags::FilterExit;
                 rule.action = if matches!(self, Rule::NeverExit { .. }) {
                     RuleAction::Never
@@ -145,11 +153,28 @@ impl Rule {
                     RuleAction::Always
                 };
                 rule.fields = vec![(RuleField::Arch(arch), RuleFieldFlags::Equal)];
-                let mut mask = RuleSyscalls::new_zeroed();
-                mask.set(syscall);
-                rule.syscalls = mask;
+                rule.syscalls = syscall_mask(&[syscall])?;
             }
-            Rule::ExcludeMsgtype(ty) => {
+            Rule::AlwaysExitKeyed {
+                arch,
+                syscalls,
+                path,
+                key,
+            } => {
+                rule.flags = RuleFlags::FilterExit;
+                rule.action = RuleAction::Always;
+                rule.syscalls = syscall_mask(syscalls)?;
+                rule.fields = vec![(RuleField::Arch(*arch), RuleFieldFlags::Equal)];
+                if let Some(p) = path {
+                    check_watch_path(p)?;
+                    rule.fields
+                        .push((RuleField::Watch(p.clone()), RuleFieldFlags::Equal));
+                }
+                check_key(key)?;
+                rule.fields
+                    .push((RuleField::Filterkey(key.clone()), RuleFieldFlags::Equal));
+            }
+            &Rule::ExcludeMsgtype(ty) => {
                 // AUDIT_FILTER_EXCLUDE is AUDIT_FILTER_TYPE; auditctl sets every system call.
                 rule.flags = RuleFlags::FilterType;
                 rule.action = RuleAction::Always;
@@ -166,6 +191,49 @@ impl Rule {
         }
         Ok(rule)
     }
+}
+
+/// The mask of an exit rule on `syscalls`: one at least, each below 2048 (64 words of 32 bits).
+fn syscall_mask(syscalls: &[u32]) -> Result<RuleSyscalls, AuditError> {
+    if syscalls.is_empty() {
+        return Err(AuditError::BadRule("no system call".into()));
+    }
+    let mut mask = RuleSyscalls::new_zeroed();
+    for &nr in syscalls {
+        if nr >= 64 * 32 {
+            return Err(AuditError::BadRule(format!(
+                "system call {nr} does not fit the mask"
+            )));
+        }
+        mask.set(nr);
+    }
+    Ok(mask)
+}
+
+/// A path the kernel takes for a watch (`audit_to_watch()`): absolute, not ending in `/`, no
+/// NUL, at most `PATH_MAX` bytes.
+fn check_watch_path(path: &str) -> Result<(), AuditError> {
+    let ok = path.starts_with('/')
+        && !path.ends_with('/')
+        && !path.contains('\0')
+        && path.len() < libc::PATH_MAX as usize;
+    if ok {
+        Ok(())
+    } else {
+        Err(AuditError::BadRule(format!(
+            "watch path {path:?}: must be absolute, not end with '/', and hold no NUL"
+        )))
+    }
+}
+
+/// A key the kernel takes: 1 to [`AUDIT_MAX_KEY_LEN`] bytes, no NUL.
+fn check_key(key: &str) -> Result<(), AuditError> {
+    if key.is_empty() || key.len() > AUDIT_MAX_KEY_LEN || key.contains('\0') {
+        return Err(AuditError::BadRule(format!(
+            "key {key:?}: must be 1 to {AUDIT_MAX_KEY_LEN} bytes without NUL"
+        )));
+    }
+    Ok(())
 }
 
 /// One message from the kernel.

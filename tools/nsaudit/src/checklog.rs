@@ -1,22 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit check-log`: the `AUDIT_NS_*` records of an auditd log against the reference.
+//! `nsaudit check-log`: the `AUDIT_NS_*` and `AUDIT_NS_INFO` records of an auditd log against
+//! the reference.
 //!
 //! Every namespace record must have exactly the field set of its type, the subject included
 //! ([`check_ns_record`]); in an event that has a `SYSCALL` record, the record's subject must be
 //! that of the `SYSCALL` record; and across the log (in any order of the lines) no record is
 //! repeated, an event keeps one stamp, no namespace is created or removed twice and none is
-//! removed before it was created, in event order ([`Stream`]).
+//! removed before it was created, in event order ([`Stream`]).  Every `AUDIT_NS_INFO` record
+//! must have exactly its eight ids ([`check_ns_info`]), be the only one of its event, and share
+//! the event with a `SYSCALL` or `URINGOP` record.
+//!
+//! [`check_ns_record`]: crate::reference::check_ns_record
+//! [`check_ns_info`]: crate::nsinfo::check_ns_info
 
-use crate::record::{parse_log, AUDIT_SYSCALL};
+use crate::nsinfo::AUDIT_NS_INFO;
+use crate::record::{parse_log, AUDIT_SYSCALL, AUDIT_URINGOP};
 use crate::reference::is_ns_type;
 use crate::validate::{Got, Stream};
+use std::collections::BTreeMap;
 use std::io::BufRead;
 
 /// What `check-log` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogCheck {
-    /// Namespace records that follow the reference and agree with the rest of the log.
+    /// Namespace and `AUDIT_NS_INFO` records that follow the reference and agree with the rest
+    /// of the log.
     pub passed: u64,
     /// Lines and records that do not.
     pub failed: u64,
@@ -40,6 +49,9 @@ impl LogCheck {
 pub fn check_log<R: BufRead>(name: &str, reader: R) -> LogCheck {
     let mut out = LogCheck::default();
     let mut stream = Stream::default();
+    // The lines of the AUDIT_NS_INFO records that passed so far, by serial: they pass once the
+    // whole log shows that their event has a SYSCALL or URINGOP record.
+    let mut infos: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for item in parse_log(reader) {
         let (line, ty, rec) = match item {
             Ok(x) => x,
@@ -48,7 +60,7 @@ pub fn check_log<R: BufRead>(name: &str, reader: R) -> LogCheck {
                 continue;
             }
         };
-        if !is_ns_type(ty) && ty != AUDIT_SYSCALL {
+        if !is_ns_type(ty) && ![AUDIT_SYSCALL, AUDIT_URINGOP, AUDIT_NS_INFO].contains(&ty) {
             continue;
         }
         let (got, problem) = Got::new(ty, rec.payload());
@@ -56,9 +68,25 @@ pub fn check_log<R: BufRead>(name: &str, reader: R) -> LogCheck {
         problems.extend(stream.observe(&got));
         if problems.is_empty() {
             out.passed += u64::from(is_ns_type(ty));
+            if ty == AUDIT_NS_INFO {
+                infos.entry(rec.serial).or_default().push(line);
+            }
         }
         for p in problems {
             out.fail(format!("not ok - {name}:{line}: {p}"));
+        }
+    }
+    let alone = stream.unanchored_infos();
+    for (serial, lines) in infos {
+        if alone.binary_search(&serial).is_err() {
+            out.passed += lines.len() as u64;
+            continue;
+        }
+        for line in lines {
+            out.fail(format!(
+                "not ok - {name}:{line}: an AUDIT_NS_INFO record in event {serial}, which has \
+                 no SYSCALL or URINGOP record"
+            ));
         }
     }
     out
@@ -150,6 +178,100 @@ egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kworker/u8:1\" exe=(null)
         assert!(c.problems[0].starts_with("not ok - t.log:2: "), "{c:?}");
         assert!(c.problems[0].contains("old_timens"), "{c:?}");
         assert!(c.problems[1].starts_with("not ok - t.log:5: "), "{c:?}");
+    }
+
+    fn info(serial: u64, time: &str, body: &str) -> String {
+        format!("type=UNKNOWN[1356] msg=audit({time}:{serial}): {body}")
+    }
+
+    /// A task in new mount, UTS and network namespaces, the initial others.
+    const IDS: &str = "mntns_id=4098 utsns_id=4099 ipcns_id=1 userns_id=3 pidns_id=4 \
+netns_id=4097 cgroupns_id=5 timens_id=6";
+
+    fn uringop(serial: u64) -> String {
+        format!(
+            "type=URINGOP msg=audit(1700000000.100:{serial}): uring_op=18 success=yes exit=0 \
+             items=0 ppid=1 pid=77 uid=0 gid=0 euid=0 suid=0 egid=0 sgid=0 fsuid=0 fsgid=0 \
+             key=(null)"
+        )
+    }
+
+    #[test]
+    fn an_info_record_passes_with_its_syscall_or_uringop_record() {
+        let ok = [
+            init(10, TASK),
+            syscall(10, TASK),
+            info(10, "1700000000.100", IDS),
+            "type=EOE msg=audit(1700000000.100:10): ".into(),
+            uringop(12),
+            info(12, "1700000000.100", IDS),
+        ];
+        let c = run(&ok);
+        assert_eq!((c.passed, c.failed), (3, 0), "{:?}", c.problems);
+        // The NS_INFO records before the records they follow.
+        let c = run(&[
+            ok[5].clone(),
+            ok[2].clone(),
+            ok[0].clone(),
+            ok[4].clone(),
+            ok[1].clone(),
+        ]);
+        assert_eq!((c.passed, c.failed), (3, 0), "{:?}", c.problems);
+    }
+
+    #[test]
+    fn an_info_record_alone_or_twice_in_an_event_fails() {
+        // Event 11 has no SYSCALL record; event 10 has two NS_INFO records.
+        let c = run(&[
+            syscall(10, TASK),
+            info(10, "1700000000.100", IDS),
+            info(11, "1700000000.100", IDS),
+            info(10, "1700000000.100", &IDS.replace("4098", "4100")),
+        ]);
+        assert_eq!((c.passed, c.failed), (1, 2), "{:?}", c.problems);
+        assert!(
+            c.problems[0]
+                .starts_with("not ok - t.log:4: a second AUDIT_NS_INFO record in event 10"),
+            "{c:?}"
+        );
+        assert!(
+            c.problems[1].starts_with(
+                "not ok - t.log:3: an AUDIT_NS_INFO record in event 11, which has no SYSCALL"
+            ),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn an_info_record_of_another_format_or_stamp_fails() {
+        let c = run(&[
+            syscall(10, TASK),
+            info(10, "1700000000.100", &format!("{TASK} {IDS}")),
+            syscall(11, TASK),
+            info(11, "1700000000.200", IDS),
+            syscall(12, TASK),
+            info(
+                12,
+                "1700000000.100",
+                &crate::nsinfo::NsInfo::initial().fields_text(),
+            ),
+        ]);
+        assert_eq!((c.passed, c.failed), (0, 3), "{:?}", c.problems);
+        assert!(
+            c.problems[0].starts_with(
+                "not ok - t.log:2: breaks the AUDIT_NS_INFO format (fields are [ppid pid"
+            ),
+            "{c:?}"
+        );
+        assert!(
+            c.problems[1].starts_with("not ok - t.log:4: serial 11 with two stamps"),
+            "{c:?}"
+        );
+        // A task in the initial namespaces gets no record.
+        assert!(
+            c.problems[2].contains("the kernel writes no record then"),
+            "{c:?}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //!
 //! - [`record`]: parse audit records (netlink text and auditd log lines);
 //! - [`reference`]: check `AUDIT_NS_*` records against the reference format;
+//! - [`nsinfo`]: the `AUDIT_NS_INFO` record, a task's namespaces in each of its events;
 //! - [`syscall`]: the x86_64 system calls nsaudit audits and names;
 //! - [`rng`]: the deterministic generator of the stress workers and the generated logs;
 //! - [`checklog`]: `nsaudit check-log`, the namespace records of an auditd log;
@@ -26,6 +27,7 @@ pub mod daemon;
 pub mod demo;
 pub mod flood;
 pub mod guest;
+pub mod nsinfo;
 pub mod nsops;
 pub mod record;
 pub mod reference;

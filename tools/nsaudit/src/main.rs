@@ -28,8 +28,9 @@ enum Cmd {
     #[command(mut_arg("module", |a| a.help("The module to load and unload")))]
     Stress(cmd::stress::Args),
     /// Measure what auditing namespaces costs: create+destroy cycles per second per type with
-    /// and without the module, audit rules instead, records per second, memory (root, in the
-    /// guest; it loads and unloads the module and runs the audit daemon).
+    /// and without the module, audit rules instead, audited system call events with the
+    /// AUDIT_NS_INFO record on and off, records per second, memory (root, in the guest; it loads
+    /// and unloads the module and runs the audit daemon).
     #[command(mut_arg("module", |a| a.help("The module to load and unload")))]
     Bench(cmd::bench::Args),
     /// Flood audit with namespaces from unprivileged processes while the audit daemon reads
@@ -44,20 +45,24 @@ enum Cmd {
     #[command(mut_arg("module", |a| a.help("The module to load (it is unloaded first if it is loaded, and at the end)")))]
     Snapshot(cmd::snapshot::Args),
     /// Check the AUDIT_NS_* records of an auditd log against the reference: one field set per
-    /// type, the subject in every record, agreeing with the event's SYSCALL record.
+    /// type, the subject in every record, agreeing with the event's SYSCALL record; and the
+    /// AUDIT_NS_INFO records: the eight ids, at most one per event, in an event with a SYSCALL
+    /// or URINGOP record.
     CheckLog(cmd::check_log::Args),
     /// Rebuild containers, namespace lineage and the events inside them from auditd logs.
     ///
     /// Namespaces created by one event (one clone or unshare) form a container, named by the
     /// event's stamp. Events are attributed to a container when their records carry its
-    /// namespace ids, or, by heuristic, when their task is known to be inside: the task that
-    /// unshared (or the child of the clone that) created it, and tasks whose ppid is such a
-    /// task, seen after the creation and before its first namespace is removed. Tasks forked
-    /// before their parent entered, setns(2) and orphans reparented outside are not followed;
-    /// see Documentation/report.rst. Exits 1 if a line could not be read (unless --lenient).
+    /// namespace ids: an AUDIT_NS_INFO record names the namespaces of the event's task, and the
+    /// event is inside the container (the one created last) that owns one of them. Without
+    /// one, by heuristic, when their task is known to be inside: the task that unshared (or the
+    /// child of the clone that) created it, and tasks whose ppid is such a task, seen after the
+    /// creation and before its first namespace is removed; there, tasks forked before their
+    /// parent entered, setns(2) and orphans reparented outside are not followed. See
+    /// Documentation/report.rst. Exits 1 if a line could not be read (unless --lenient).
     Report(cmd::report::Args),
-    /// Run `sh -c CMD` as the audit daemon with rules on the namespace and process system calls
-    /// and write every record to FILE (root, in the guest; records the report's fixtures).
+    /// Run `sh -c CMD` as the audit daemon with rules on the namespace, process and kill system
+    /// calls and write every record to FILE (root, in the guest; records the report's fixtures).
     #[command(hide = true)]
     #[command(mut_arg("module", |a| a.help("The module to load if it is not loaded")))]
     ReportCapture(cmd::report_capture::Args),

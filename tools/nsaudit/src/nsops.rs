@@ -8,6 +8,7 @@
 
 mod ident;
 mod nested;
+mod probe;
 mod spawn;
 #[cfg(test)]
 mod tests;
@@ -17,6 +18,10 @@ pub use ident::{
     nsfs_dev, unmount,
 };
 pub use nested::{nested, setns_in_child, unshare_repeatedly, Nested};
+pub use probe::{
+    probe_container, probe_here, probe_joiner, spawn_inside, Join, Joined, ProbeHost, Probed,
+    PROBE_SYSCALLS,
+};
 pub use spawn::{spawn, Child, Hold, Method, Spawned};
 
 use crate::guest::{child_exit, fork_child, reap, GuestError};
@@ -78,6 +83,7 @@ pub enum Stage {
     Fork,
     Setns,
     Report,
+    Probe,
     Unknown(u8),
 }
 
@@ -93,6 +99,7 @@ impl Stage {
             Stage::Fork => 7,
             Stage::Setns => 8,
             Stage::Report => 9,
+            Stage::Probe => 10,
             Stage::Unknown(c) => c,
         }
     }
@@ -108,6 +115,7 @@ impl Stage {
             Stage::Fork,
             Stage::Setns,
             Stage::Report,
+            Stage::Probe,
         ]
         .into_iter()
         .find(|s| s.code() == c)
@@ -127,6 +135,7 @@ impl std::fmt::Display for Stage {
             Stage::Fork => "fork",
             Stage::Setns => "setns",
             Stage::Report => "reporting",
+            Stage::Probe => "the probe's system calls",
             Stage::Unknown(c) => return write!(f, "step {c}"),
         };
         f.write_str(s)

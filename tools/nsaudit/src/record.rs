@@ -17,6 +17,9 @@ pub const AUDIT_SYSCALL: u16 = 1300;
 pub const AUDIT_EOE: u16 = 1320;
 /// `AUDIT_PROCTITLE`: the command line of the task of an event.
 pub const AUDIT_PROCTITLE: u16 = 1327;
+/// `AUDIT_URINGOP`: the record of an audited io_uring operation, which takes the place of the
+/// `SYSCALL` record in its event.
+pub const AUDIT_URINGOP: u16 = 1336;
 
 /// Why a record, a log line or an untrusted string could not be parsed.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -124,7 +127,7 @@ pub fn type_name(ty: u16) -> String {
 }
 
 /// Names auditd writes for a few more types; accepted when reading a log, never written.
-const MORE_NAMES: [(&str, u16); 7] = [
+const MORE_NAMES: [(&str, u16); 8] = [
     ("DAEMON_START", 1200),
     ("CONFIG_CHANGE", 1305),
     ("KERN_MODULE", 1330),
@@ -132,6 +135,7 @@ const MORE_NAMES: [(&str, u16); 7] = [
     ("PATH", 1302),
     ("CWD", 1307),
     ("EXECVE", 1309),
+    ("URINGOP", AUDIT_URINGOP),
 ];
 
 /// The record type of a log line's `type=` value: a name, `UNKNOWN[N]` or a number.

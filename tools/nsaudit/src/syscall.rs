@@ -6,32 +6,40 @@
 /// `AUDIT_ARCH_X86_64` as a `SYSCALL` record writes it (`arch=c000003e`).
 pub const ARCH_X86_64: &str = "c000003e";
 
+pub const SYS_GETPID: u32 = 39;
 pub const SYS_CLONE: u32 = 56;
 pub const SYS_FORK: u32 = 57;
 pub const SYS_VFORK: u32 = 58;
 pub const SYS_EXECVE: u32 = 59;
+pub const SYS_KILL: u32 = 62;
+pub const SYS_UNAME: u32 = 63;
+pub const SYS_GETPPID: u32 = 110;
 pub const SYS_EXIT_GROUP: u32 = 231;
 pub const SYS_KEXEC_LOAD: u32 = 246;
+pub const SYS_OPENAT: u32 = 257;
 pub const SYS_UNSHARE: u32 = 272;
 pub const SYS_SETNS: u32 = 308;
 pub const SYS_CLONE3: u32 = 435;
 
 /// The names the report prints, by number.
-const NAMES: [(u32, &str); 20] = [
+const NAMES: [(u32, &str); 23] = [
     (0, "read"),
     (1, "write"),
     (2, "open"),
+    (SYS_GETPID, "getpid"),
     (44, "sendto"),
     (SYS_CLONE, "clone"),
     (SYS_FORK, "fork"),
     (SYS_VFORK, "vfork"),
     (SYS_EXECVE, "execve"),
     (60, "exit"),
-    (62, "kill"),
+    (SYS_KILL, "kill"),
+    (SYS_UNAME, "uname"),
+    (SYS_GETPPID, "getppid"),
     (165, "mount"),
     (175, "init_module"),
     (SYS_EXIT_GROUP, "exit_group"),
-    (257, "openat"),
+    (SYS_OPENAT, "openat"),
     (SYS_UNSHARE, "unshare"),
     (SYS_SETNS, "setns"),
     (313, "finit_module"),
@@ -69,6 +77,11 @@ mod tests {
             (SYS_UNSHARE, libc::SYS_unshare),
             (SYS_SETNS, libc::SYS_setns),
             (SYS_CLONE3, libc::SYS_clone3),
+            (SYS_GETPID, libc::SYS_getpid),
+            (SYS_KILL, libc::SYS_kill),
+            (SYS_UNAME, libc::SYS_uname),
+            (SYS_GETPPID, libc::SYS_getppid),
+            (SYS_OPENAT, libc::SYS_openat),
         ] {
             assert_eq!(i64::from(nr), sys);
         }
@@ -78,10 +91,8 @@ mod tests {
             (2, libc::SYS_open),
             (44, libc::SYS_sendto),
             (60, libc::SYS_exit),
-            (62, libc::SYS_kill),
             (165, libc::SYS_mount),
             (175, libc::SYS_init_module),
-            (257, libc::SYS_openat),
             (313, libc::SYS_finit_module),
             (322, libc::SYS_execveat),
             (428, libc::SYS_open_tree),

@@ -11,14 +11,19 @@
 //! three nested user and three nested cgroup namespaces, two time namespaces unshared one after
 //! the other, network, UTS, cgroup and time namespaces pinned by an fd or a bind mount, setns
 //! into them, exclude rules on msgtypes 1345, 1352 and 1355, audit disabled, a comm made to look
-//! like more fields, the `types` parameter (bad values, then one kind at a time), rmmod;
+//! like more fields, the `types` parameter (bad values, then one kind at a time), the
+//! `AUDIT_NS_INFO` record of the audit core (a task in a container, tasks that enter it with
+//! setns, a task on the host, an exclude rule on 1356), rmmod;
 //! throughout, every record must parse, follow the reference (one field set per type, the
 //! subject always), come once, carry the subject of its event's `SYSCALL` record, and no
 //! namespace may be removed before it was created in event order, whatever the order the
-//! records arrive in; at the end audit must have lost none.
+//! records arrive in; every `AUDIT_NS_INFO` record must have its eight ids and be the one of
+//! an event with a `SYSCALL` or `URINGOP` record; at the end audit must have lost none.
 
 mod eval;
 mod filters;
+mod info;
+mod info_eval;
 mod nesting;
 mod pinned;
 mod scenarios;
@@ -30,6 +35,9 @@ mod tests;
 pub use eval::{
     eval_create, eval_dels, eval_load, eval_load_subject, eval_nested, eval_none, eval_replaced,
     has_ns, kthread_problem, removed_by_worker, stat_flags,
+};
+pub use info_eval::{
+    eval_info_joiner, eval_info_task, setns_steps, task_events, TaskEvent, INFO_KEY,
 };
 pub use stream::{EventOrder, Got, Stream};
 pub use tap::{Check, Tap};
@@ -289,6 +297,11 @@ impl<W: Write> Validator<W> {
             Err(e) => self.tap.check(false, "end: audit status", e),
         };
         self.settle(Duration::from_millis(200));
+        for serial in self.stream.unanchored_infos() {
+            self.problems.push(format!(
+                "an AUDIT_NS_INFO record in event {serial}, which has no SYSCALL or URINGOP record"
+            ));
+        }
         self.flush("end");
         let r = self.sock.del_rule(&Rule::never_kexec_load());
         self.tap.check(
@@ -331,6 +344,7 @@ impl<W: Write> Validator<W> {
         self.scenario_disabled();
         self.scenario_comm();
         self.scenario_types();
+        self.scenario_nsinfo();
         self.scenario_rmmod();
         self.teardown();
     }

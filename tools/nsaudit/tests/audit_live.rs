@@ -127,7 +127,7 @@ fn audit_socket_on_this_host() {
     // An exclude rule on SYSCALL drops the record.
     let exclude = Rule::ExcludeMsgtype(AUDIT_SYSCALL);
     sock.add_rule(&exclude).unwrap();
-    host.rules.push(exclude);
+    host.rules.push(exclude.clone());
     let sock = &mut host.sock;
     let child = spawn(&[NsKind::Uts], Method::Unshare, None, Hold::ExitAtOnce).unwrap();
     let got = collect(sock, Duration::from_secs(1), |_| false);

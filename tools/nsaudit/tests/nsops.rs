@@ -5,9 +5,10 @@
 //! else.  Everything runs in one test so that no other test thread runs while it forks.
 
 use nix::errno::Errno;
+use nsaudit::nsinfo::NsInfo;
 use nsaudit::nsops::{
-    self, nested, ns_ident, ns_ident_path, ns_idents, setns_in_child, spawn, unshare_repeatedly,
-    Hold, Method, NsError, Stage,
+    self, nested, ns_ident, ns_ident_path, ns_idents, probe_container, probe_here, probe_joiner,
+    setns_in_child, spawn, unshare_repeatedly, Hold, Join, Method, NsError, Stage,
 };
 use nsaudit::reference::NsKind;
 use std::collections::HashSet;
@@ -213,6 +214,76 @@ fn setns() {
     child.release().unwrap();
 }
 
+/// The ids of this process's namespaces.
+fn own_ids() -> NsInfo {
+    let own = ns_idents(None, false).unwrap();
+    NsInfo(NsKind::ALL.map(|k| own[&k].id))
+}
+
+/// The second field of `NSpid:` in `/proc/PID/status`: the pid in the task's own PID
+/// namespace, when it is not ours.
+fn inner_pid(pid: i32) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("NSpid:")).unwrap();
+    line.split_whitespace().nth(2).map(str::to_string)
+}
+
+fn probes() {
+    use NsKind::*;
+    let watched = std::env::temp_dir().join(format!("nsaudit-probe-{}", std::process::id()));
+    std::fs::write(&watched, "x").unwrap();
+    let own = own_ids();
+    // On the host: our namespaces, another task.
+    let p = probe_here(&watched).unwrap();
+    assert_eq!(p.ids, own);
+    assert_ne!(p.pid, std::process::id() as i32);
+    // In a container: new user, mount, UTS, IPC, network and PID namespaces, ours of the
+    // others; the probe is the first process of its PID namespace and lives until released.
+    let kinds = [User, Mnt, Uts, Ipc, Net, Pid];
+    let mut host = probe_container(&kinds, &watched).unwrap();
+    let c = host.probed;
+    let mut new = kinds.to_vec();
+    new.sort();
+    assert_eq!(c.ids.differences(&own), new);
+    for k in NsKind::ALL {
+        assert_eq!(ns_ident(Some(c.pid), k).unwrap().id, c.ids.id(k), "{k:?}");
+    }
+    assert_eq!(inner_pid(c.pid).as_deref(), Some("1"));
+    // Joiners, by fds (user first) and by pidfd: in every namespace of the container but the
+    // PID namespace, which only their children enter.
+    for how in [Join::Fds, Join::Pidfd] {
+        let j = probe_joiner(c.pid, &kinds, how, &watched).unwrap();
+        assert_eq!(j.joiner.ids, c.ids.with(Pid, own.id(Pid)), "{how:?}");
+        assert_eq!(j.child.ids, c.ids, "{how:?}");
+        assert!(
+            j.joiner.pid != j.child.pid && j.joiner.pid != c.pid,
+            "{how:?}"
+        );
+    }
+    // A joiner that cannot enter says where it failed.
+    match probe_joiner(i32::MAX, &kinds, Join::Fds, &watched) {
+        Err(NsError::Child {
+            stage: Stage::Setns,
+            errno: Errno::ENOENT,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    // A probe whose file is missing says so.
+    let missing = watched.with_extension("missing");
+    match probe_here(&missing) {
+        Err(NsError::Child {
+            stage: Stage::Probe,
+            errno: Errno::ENOENT,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    host.release().unwrap();
+    assert!(!Path::new(&format!("/proc/{}/ns", c.pid)).exists());
+    std::fs::remove_file(&watched).unwrap();
+}
+
 #[test]
 fn namespace_helpers_on_this_host() {
     if let Some(why) = unsupported() {
@@ -226,4 +297,5 @@ fn namespace_helpers_on_this_host() {
     nested_levels();
     time_unshared_twice();
     setns();
+    probes();
 }

@@ -4,10 +4,11 @@
 //! derived from the logs with the validator's parser (`record::parse_log`), not from the
 //! report's.
 
+use nsaudit::nsinfo::{check_ns_info, NsInfo, AUDIT_NS_INFO};
 use nsaudit::record::{parse_log, Record};
 use nsaudit::reference::NsKind;
 use nsaudit::report::genlog::{generate, GenParams};
-use nsaudit::report::{report_from_readers, Report, ReportOptions};
+use nsaudit::report::{report_from_readers, Attribution, Reason, Report, ReportOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufReader;
 use std::process::Command;
@@ -286,9 +287,10 @@ fn json_and_dot_describe_the_same_report() {
 
 fn check_generated(p: &GenParams) {
     let path = std::env::temp_dir().join(format!(
-        "nsaudit-genlog-{}-{}.log",
+        "nsaudit-genlog-{}-{}-{}.log",
         std::process::id(),
-        p.records
+        p.records,
+        p.ns_info
     ));
     let f = std::fs::File::create(&path).unwrap();
     let truth = generate(p, std::io::BufWriter::new(f)).unwrap();
@@ -322,6 +324,33 @@ fn check_generated(p: &GenParams) {
     assert_eq!(serials, truth.serials);
     let inside: Vec<u64> = cs.iter().map(|c| c.events_inside).collect();
     assert_eq!(inside, truth.inside);
+    // Attributed by the AUDIT_NS_INFO records where the generator wrote them, by pid elsewhere.
+    let exact: Vec<u64> = cs.iter().map(|c| c.events_by_ns_info).collect();
+    assert_eq!(exact, truth.exact);
+    let by_pid: Vec<u64> = cs.iter().map(|c| c.events_by_pid).collect();
+    let want: Vec<u64> = truth
+        .inside
+        .iter()
+        .zip(&truth.exact)
+        .map(|(i, e)| i - e)
+        .collect();
+    assert_eq!(by_pid, want);
+    let s = &r.summary;
+    assert_eq!(
+        (
+            s.events_ns_info,
+            s.events_ns_info_unmatched,
+            s.events_initial
+        ),
+        (truth.info_events, truth.info_unmatched, truth.initial)
+    );
+    if p.ns_info {
+        // Every task inside a container has a namespace of its own: all its events have a record.
+        assert_eq!(truth.exact, truth.inside);
+        assert!(truth.initial > 0 && truth.info_unmatched > 0);
+    } else {
+        assert_eq!(truth.info_events + truth.initial, 0);
+    }
     let parents: Vec<Option<u64>> = cs.iter().map(|c| c.parent.map(|p| p.serial)).collect();
     let want: Vec<Option<u64>> = truth
         .parents
@@ -338,6 +367,18 @@ fn generated_log_small() {
         records: 50_000,
         seed: 7,
         max_live: 20,
+        ns_info: true,
+    });
+}
+
+#[test]
+fn generated_log_small_without_ns_info() {
+    // A kernel without the record: the heuristic alone finds the same containers and events.
+    check_generated(&GenParams {
+        records: 50_000,
+        seed: 7,
+        max_live: 20,
+        ns_info: false,
     });
 }
 
@@ -409,4 +450,187 @@ fn the_recorded_fixtures_follow_the_reference() {
         assert_eq!(c.failed, 0, "{name}: {:?}", c.problems);
         assert!(c.passed > 10, "{name}: {}", c.summary());
     }
+}
+
+/// The log of the scenarios the heuristic gets wrong, recorded in the guest with a kernel that
+/// writes AUDIT_NS_INFO: tests/fixtures/README has the command.
+const NSINFO_LOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nsinfo.log");
+
+/// The ids of the `AUDIT_NS_INFO` record of event `serial`, if it has one.
+fn info_of(recs: &[Record], serial: u64) -> Option<NsInfo> {
+    recs.iter()
+        .find(|r| r.ty == AUDIT_NS_INFO && r.serial == serial)
+        .map(|r| check_ns_info(r).unwrap_or_else(|e| panic!("serial {serial}: {e:?}")))
+}
+
+/// The namespaces created by event `serial`.
+fn created_by(recs: &[Record], serial: u64) -> BTreeSet<(NsKind, u64)> {
+    ns_records(recs, true, "create")
+        .into_iter()
+        .filter(|(_, _, stamp)| stamp.ends_with(&format!(":{serial}")))
+        .map(|(k, id, _)| (k, id))
+        .collect()
+}
+
+/// Whether `info` names one of the namespaces `ids`.
+fn names_one(info: &NsInfo, ids: &BTreeSet<(NsKind, u64)>) -> bool {
+    ids.iter().any(|&(k, id)| info.id(k) == id)
+}
+
+/// The SYSCALL records of the log.
+fn syscalls(recs: &[Record]) -> impl Iterator<Item = &Record> {
+    recs.iter().filter(|r| r.ty == 1300)
+}
+
+/// The events the report lists inside the container of event `serial`, with how it found them.
+fn listed_inside(log: &str, serial: u64) -> BTreeMap<u64, Option<Attribution>> {
+    let r = report(
+        ReportOptions {
+            events: vec![serial.to_string().parse().unwrap()],
+            ..Default::default()
+        },
+        log,
+    );
+    r.selection
+        .unwrap()
+        .events
+        .iter()
+        .filter(|e| {
+            e.containers
+                .iter()
+                .any(|&(c, why)| c.serial == serial && why == Reason::Inside)
+        })
+        .map(|e| (e.stamp.serial, e.attribution))
+        .collect()
+}
+
+/// The log without its AUDIT_NS_INFO records, as a kernel without them would write it.
+fn without_info(log: &str) -> String {
+    log.lines()
+        .filter(|l| !l.starts_with("type=UNKNOWN[1356] "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn nsinfo_log_is_attributed_exactly() {
+    let log = std::fs::read_to_string(NSINFO_LOG).unwrap_or_else(|e| {
+        panic!(
+            "{NSINFO_LOG}: {e}: record it in the guest with the command in tests/fixtures/README"
+        )
+    });
+    let recs = records(&log);
+    let c = nsaudit::checklog::check_log("nsinfo.log", log.as_bytes());
+    assert_eq!(c.failed, 0, "{:?}", c.problems);
+    check_consistency(&log);
+    let bare = without_info(&log);
+
+    // The joiner: nsenter's setns calls, into the container of unshare -m -u -i -n -p -f.
+    let a = serial_of(&recs, 1300, &[("syscall", "272"), ("a0", "6c020000")]);
+    let a_ids = created_by(&recs, a);
+    let setns: Vec<&Record> = syscalls(&recs)
+        .filter(|r| r.get("syscall") == Some("308"))
+        .collect();
+    assert!(!setns.is_empty(), "no setns event");
+    let joiner = setns[0].get("pid").unwrap();
+    assert!(setns.iter().all(|r| r.get("pid") == Some(joiner)));
+    // The joiner and its descendants, from its first setns on: every event names a
+    // namespace of the container, but a setns that entered none of them yet (a PID namespace
+    // entered is only its children's) has no record.
+    let last_setns = setns[setns.len() - 1].serial;
+    let mut family = BTreeSet::from([joiner.to_string()]);
+    let mut joined = Vec::new();
+    for r in syscalls(&recs).filter(|r| r.serial >= setns[0].serial) {
+        let (pid, ppid) = (r.get("pid").unwrap(), r.get("ppid").unwrap());
+        if family.contains(ppid) {
+            family.insert(pid.to_string());
+        }
+        if !family.contains(pid) {
+            continue;
+        }
+        match info_of(&recs, r.serial) {
+            Some(info) => {
+                assert!(names_one(&info, &a_ids), "serial {}: {info}", r.serial);
+                joined.push(r.serial);
+            }
+            None => assert!(
+                r.get("syscall") == Some("308") && r.serial < last_setns,
+                "serial {}: an event of the joiner without AUDIT_NS_INFO",
+                r.serial
+            ),
+        }
+    }
+    assert!(
+        joined.iter().any(|&s| s > last_setns),
+        "no event after the setns calls"
+    );
+    let exact = listed_inside(&log, a);
+    for s in &joined {
+        assert_eq!(
+            exact.get(s),
+            Some(&Some(Attribution::NsInfo)),
+            "joiner event {s}"
+        );
+    }
+    // The heuristic does not follow setns: none of them is inside.
+    let guessed = listed_inside(&bare, a);
+    assert!(
+        joined.iter().all(|s| !guessed.contains_key(s)),
+        "{guessed:?}"
+    );
+
+    // The orphan of unshare -m -u -n, reparented to init: its events name that container.
+    let b = serial_of(&recs, 1300, &[("syscall", "272"), ("a0", "44020000")]);
+    let b_ids = created_by(&recs, b);
+    let orphan: Vec<u64> = syscalls(&recs)
+        .filter(|r| r.get("ppid") == Some("1"))
+        .filter(|r| info_of(&recs, r.serial).is_some_and(|i| names_one(&i, &b_ids)))
+        .map(|r| r.serial)
+        .collect();
+    assert!(!orphan.is_empty(), "no event of the reparented child");
+    let exact = listed_inside(&log, b);
+    let guessed = listed_inside(&bare, b);
+    for s in &orphan {
+        assert_eq!(
+            exact.get(s),
+            Some(&Some(Attribution::NsInfo)),
+            "orphan event {s}"
+        );
+        assert!(!guessed.contains_key(s), "orphan event {s} found by pid");
+    }
+
+    // The task killed by kill -9 (a0, hex): its pid taken again by a task on the host, whose
+    // events have no AUDIT_NS_INFO and are inside nothing; the heuristic takes them for the
+    // killed task's.
+    let kill = syscalls(&recs)
+        .find(|r| r.get("syscall") == Some("62") && r.get("a1") == Some("9"))
+        .expect("a kill -9 event");
+    let victim = u32::from_str_radix(kill.get("a0").unwrap(), 16)
+        .unwrap()
+        .to_string();
+    let c = syscalls(&recs)
+        .find(|r| r.get("syscall") == Some("272") && r.get("pid") == Some(victim.as_str()))
+        .expect("the killed task's unshare")
+        .serial;
+    assert!(!created_by(&recs, c).is_empty());
+    let reused: Vec<u64> = syscalls(&recs)
+        .filter(|r| r.serial > kill.serial && r.get("pid") == Some(victim.as_str()))
+        .map(|r| r.serial)
+        .collect();
+    assert!(!reused.is_empty(), "pid {victim} was not reused");
+    let exact = listed_inside(&log, c);
+    let guessed = listed_inside(&bare, c);
+    for s in &reused {
+        assert_eq!(info_of(&recs, *s), None, "event {s} of the host");
+        assert!(
+            !exact.contains_key(s),
+            "event {s} of the reused pid is inside"
+        );
+    }
+    assert!(
+        reused
+            .iter()
+            .any(|s| guessed.get(s) == Some(&Some(Attribution::Pid))),
+        "the heuristic got the reused pid right: {guessed:?}"
+    );
 }

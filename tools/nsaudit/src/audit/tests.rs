@@ -213,3 +213,81 @@ fn rejects_a_syscall_beyond_the_mask() {
     };
     assert!(matches!(r.message(), Err(AuditError::BadRule(_))));
 }
+
+/// Where the strings of a `struct audit_rule_data` start in a request: after the netlink
+/// header and flags, action, field_count, mask[64], fields[64], values[64], fieldflags[64] and
+/// buflen.
+const RULE_STRINGS_AT: usize = 16 + 4 * (3 + 64 * 4 + 1);
+
+/// The words of a rule request before its strings, and its strings (`buflen` bytes).
+fn rule_parts(b: &[u8]) -> (Vec<u32>, &[u8]) {
+    let w = words(&b[16..RULE_STRINGS_AT]);
+    let buflen = w[3 + 64 * 4] as usize;
+    (w, &b[RULE_STRINGS_AT..RULE_STRINGS_AT + buflen])
+}
+
+#[test]
+fn encodes_a_keyed_rule_with_a_watch() {
+    let r = Rule::AlwaysExitKeyed {
+        arch: AUDIT_ARCH_X86_64,
+        syscalls: vec![257],
+        path: Some("/tmp/nsaudit-watched".into()),
+        key: "nsinfo".into(),
+    };
+    let b = encode_request(AuditMessage::AddRule(r.message().unwrap()), 1);
+    let (w, strings) = rule_parts(&b);
+    assert_eq!(w[0..3], [4, 2, 3]); // AUDIT_FILTER_EXIT, AUDIT_ALWAYS, three fields
+    let mask = &w[3..67];
+    for (i, m) in mask.iter().enumerate() {
+        // openat is 257: word 8, bit 1.
+        assert_eq!(*m, if i == 8 { 1 << 1 } else { 0 }, "mask word {i}");
+    }
+    // AUDIT_ARCH, AUDIT_WATCH, AUDIT_FILTERKEY; a string's value is its length.
+    assert_eq!(w[67..70], [11, 105, 210]);
+    assert_eq!(w[67 + 64..70 + 64], [0xc000_003e, 20, 6]);
+    assert_eq!(w[67 + 128..70 + 128], [0x4000_0000; 3]); // AUDIT_EQUAL
+    assert_eq!(w[3 + 64 * 4], 26); // buflen
+    assert_eq!(strings, b"/tmp/nsaudit-watchednsinfo");
+}
+
+#[test]
+fn encodes_a_keyed_rule_on_several_syscalls() {
+    let r = Rule::AlwaysExitKeyed {
+        arch: AUDIT_ARCH_X86_64,
+        syscalls: vec![39, 63, 308],
+        path: None,
+        key: "k".into(),
+    };
+    let b = encode_request(AuditMessage::AddRule(r.message().unwrap()), 1);
+    let (w, strings) = rule_parts(&b);
+    assert_eq!(w[0..3], [4, 2, 2]);
+    // getpid 39 and uname 63 in word 1, setns 308 in word 9.
+    assert_eq!((w[3 + 1], w[3 + 9]), ((1 << 7) | (1 << 31), 1 << 20));
+    assert_eq!(w[67..69], [11, 210]);
+    assert_eq!(strings, b"k");
+}
+
+#[test]
+fn rejects_keyed_rules_the_kernel_would_refuse() {
+    let rule = |syscalls: Vec<u32>, path: Option<&str>, key: &str| Rule::AlwaysExitKeyed {
+        arch: AUDIT_ARCH_X86_64,
+        syscalls,
+        path: path.map(str::to_string),
+        key: key.to_string(),
+    };
+    let long = "k".repeat(AUDIT_MAX_KEY_LEN + 1);
+    for r in [
+        rule(vec![], None, "k"),
+        rule(vec![2048], None, "k"),
+        rule(vec![257], Some("tmp/x"), "k"),
+        rule(vec![257], Some("/tmp/"), "k"),
+        rule(vec![257], Some("/tmp/a\0b"), "k"),
+        rule(vec![257], None, ""),
+        rule(vec![257], None, &long),
+        rule(vec![257], None, "a\0"),
+    ] {
+        assert!(matches!(r.message(), Err(AuditError::BadRule(_))), "{r:?}");
+    }
+    let longest = "k".repeat(AUDIT_MAX_KEY_LEN);
+    assert!(rule(vec![257], Some("/x"), &longest).message().is_ok());
+}

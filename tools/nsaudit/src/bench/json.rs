@@ -159,6 +159,66 @@ struct MemoryJson {
     bytes_per_namespace_memavailable: Option<Num>,
 }
 
+/// The blocks of the audited system call events of one kind.
+#[derive(Debug, Serialize)]
+struct EventsBlockJson {
+    describe: &'static str,
+    us_per_call: Vec<Num>,
+    per_call_us: Option<SpreadJson>,
+    records_per_call: Num,
+    ns_info_per_call: Num,
+}
+
+/// The audited system call events, with `AUDIT_NS_INFO` on and off.
+#[derive(Debug, Serialize)]
+struct EventsJson {
+    syscall: &'static str,
+    calls_per_block: u64,
+    blocks: Ordered<&'static str, EventsBlockJson>,
+    /// Time per call with the record over without it, paired by round.
+    ratio_container_on_off: Option<SpreadJson>,
+    ratio_host_on_off: Option<SpreadJson>,
+}
+
+/// A spread of seconds in microseconds.
+fn micros(s: Option<Spread>) -> Option<Spread> {
+    s.map(|s| Spread {
+        n: s.n,
+        median: s.median * 1e6,
+        min: s.min * 1e6,
+        max: s.max * 1e6,
+        q1: s.q1 * 1e6,
+        q3: s.q3 * 1e6,
+    })
+}
+
+impl EventsJson {
+    fn new(e: &EventsResult) -> Self {
+        let blocks = EventsBlock::ALL
+            .iter()
+            .map(|&b| {
+                let i = b.index();
+                let us: Vec<f64> = e.per_call[i].iter().map(|s| s * 1e6).collect();
+                let block = EventsBlockJson {
+                    describe: b.describe(),
+                    us_per_call: nums(&us),
+                    per_call_us: spread_json(micros(e.time(b))),
+                    records_per_call: Num(e.records[i]),
+                    ns_info_per_call: Num(e.info_records[i]),
+                };
+                (b.name(), block)
+            })
+            .collect();
+        EventsJson {
+            syscall: "getppid",
+            calls_per_block: e.calls,
+            blocks: Ordered(blocks),
+            ratio_container_on_off: spread_json(e.container_ratio()),
+            ratio_host_on_off: spread_json(e.host_ratio()),
+        }
+    }
+}
+
 /// The whole of bench.json.
 #[derive(Debug, Serialize)]
 struct BenchJson<'a> {
@@ -176,6 +236,8 @@ struct BenchJson<'a> {
     flood: FloodJson,
     module_size: ModuleSizeJson,
     memory: MemoryJson,
+    /// `null` when not measured (`--no-events`).
+    events: Option<EventsJson>,
 }
 
 impl<'a> BenchJson<'a> {
@@ -230,6 +292,7 @@ impl<'a> BenchJson<'a> {
                 bytes_per_namespace_slab: per_ns.map(|(slab, _)| Num(slab)),
                 bytes_per_namespace_memavailable: per_ns.map(|(_, avail)| Num(avail)),
             },
+            events: r.events.as_ref().map(EventsJson::new),
         }
     }
 }

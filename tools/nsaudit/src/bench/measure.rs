@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The measurements: create+destroy cycles, waiting for a quiet system, the five
-//! configurations, the flood and the memory of pinned namespaces.
+//! configurations, the flood and the memory of pinned namespaces; the whole run.
 
 use super::*;
 
@@ -164,12 +164,7 @@ impl Bench<'_> {
         let drained = quiesce(Duration::from_secs(5))?;
         let after = self.reader.counts()?;
         let secs = (looped + drained).as_secs_f64();
-        let got = Counts {
-            records: after.records.saturating_sub(before.records),
-            ns: after.ns.saturating_sub(before.ns),
-            overruns: after.overruns.saturating_sub(before.overruns),
-        };
-        Ok((n as f64 / secs, got))
+        Ok((n as f64 / secs, after.since(before)))
     }
 
     pub(super) fn calibrate(&mut self, kind: NsKind) -> Result<u64, BenchError> {
@@ -411,14 +406,21 @@ pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<BenchRep
     ));
     let result = (|| {
         let types = b.measure_types()?;
+        let events = match opts.events_block {
+            Some(block) => {
+                b.note("audited system call events, AUDIT_NS_INFO on and off");
+                Some(b.events(block)?)
+            }
+            None => None,
+        };
         b.note("flood");
         let flood = b.flood()?;
         b.note("memory");
         let (memory, core, init) = b.memory()?;
-        Ok::<_, BenchError>((types, flood, memory, core, init))
+        Ok::<_, BenchError>((types, events, flood, memory, core, init))
     })();
     let finished = b.finish();
-    let (types, flood, memory, module_core, module_init) = result?;
+    let (types, events, flood, memory, module_core, module_init) = result?;
     finished?;
     let (_, _, cpus) = cpu_times()?;
     let kernel = read_file("/proc/sys/kernel/osrelease")
@@ -436,6 +438,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<BenchRep
         module_core,
         module_init,
         memory,
+        events,
         seconds: started.elapsed().as_secs_f64(),
     };
     for (name, text) in [

@@ -21,11 +21,13 @@
 //! gives a ratio per configuration to the baseline of the same round; the report gives their
 //! median and range.
 //!
-//! It also measures how many records per second the daemon receives under a flood (and whether
-//! audit lost any), the module's size, and the memory a live namespace costs with and without
-//! the module.  The statistics, the parsers of `/proc` files and the output formats are pure
+//! It also measures what the audit core's `AUDIT_NS_INFO` record costs an audited system call
+//! event of a task in a container and of one on the host (`events.rs`), how many records per
+//! second the daemon receives under a flood (and whether audit lost any), the module's size,
+//! and the memory a live namespace costs with and without the module.  The statistics, the parsers of `/proc` files and the output formats are pure
 //! functions with unit tests; the measurements are I/O at the edge.
 
+mod events;
 mod json;
 mod measure;
 mod model;
@@ -36,10 +38,12 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
+pub use events::{events_order, events_rule, EventsBlock, EVENTS_KINDS};
 pub use json::render_json;
 pub use measure::run;
 pub use model::{
-    targets, BenchReport, FloodResult, MemResult, TypeResult, TARGET_AUDIT_OFF, TARGET_MODULE,
+    targets, BenchReport, EventsResult, FloodResult, MemResult, TypeResult, TARGET_AUDIT_OFF,
+    TARGET_MODULE,
 };
 pub use procfs::{parse_meminfo, parse_number, parse_proc_stat};
 pub use reader::Counts;
@@ -59,7 +63,7 @@ use nix::unistd::{fork, pipe2, ForkResult, Pid};
 use reader::*;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -189,6 +193,9 @@ pub struct BenchOptions {
     pub flood: u32,
     /// Namespace sets (one of each type) pinned to measure memory.
     pub pin: u32,
+    /// How long a block of the audited system call events should take; [`None`]: they are not
+    /// measured.
+    pub events_block: Option<Duration>,
     /// Where to write `bench.json`, `bench.txt` and `bench.dat`.
     pub out: PathBuf,
     /// Whether this is the short run.
@@ -208,6 +215,8 @@ pub struct BenchArgs {
     pub block_ms: Option<u64>,
     pub flood: Option<u32>,
     pub pin: Option<u32>,
+    pub events_block_ms: Option<u64>,
+    pub no_events: bool,
     pub out: PathBuf,
     pub icount: bool,
 }
@@ -215,10 +224,10 @@ pub struct BenchArgs {
 impl BenchOptions {
     /// Defaults of the full run and of `--quick`, overridden by what is given; checks ranges.
     pub fn new(a: &BenchArgs) -> Result<Self, BenchError> {
-        let (rounds, block_ms, flood, pin) = if a.quick {
-            (2, 300, 1000, 100)
+        let (rounds, block_ms, flood, pin, events_ms) = if a.quick {
+            (2, 300, 1000, 100, 100)
         } else {
-            (7, 1000, 5000, 500)
+            (7, 1000, 5000, 500, 200)
         };
         let rounds = a.rounds.unwrap_or(rounds);
         let block_ms = a.block_ms.unwrap_or(block_ms);
@@ -239,6 +248,19 @@ impl BenchOptions {
         if !(1..=5000).contains(&pin) {
             return bad(format!("--pin {pin}: must be 1 to 5000"));
         }
+        let events_block = match (a.no_events, a.events_block_ms) {
+            (true, Some(_)) => {
+                return bad("--events-block-ms with --no-events: measure them or not".into())
+            }
+            (true, None) => None,
+            (false, ms) => {
+                let ms = ms.unwrap_or(events_ms);
+                if !(20..=60_000).contains(&ms) {
+                    return bad(format!("--events-block-ms {ms}: must be 20 to 60000"));
+                }
+                Some(Duration::from_millis(ms))
+            }
+        };
         if a.out.as_os_str().is_empty() {
             return bad("--out: an empty path".into());
         }
@@ -256,6 +278,7 @@ impl BenchOptions {
             block: Duration::from_millis(block_ms),
             flood,
             pin,
+            events_block,
             out: a.out.clone(),
             quick: a.quick,
             icount: a.icount,

@@ -67,6 +67,44 @@ pub struct FloodResult {
     pub lost: u64,
 }
 
+/// Audited system call events with `AUDIT_NS_INFO` on and off.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventsResult {
+    /// `getppid` calls per block.
+    pub calls: u64,
+    /// Seconds per call of each round, per block (index of [`EventsBlock::ALL`]).
+    pub per_call: [Vec<f64>; 4],
+    /// Records the daemon received per call, per block (all rounds).
+    pub records: [f64; 4],
+    /// `AUDIT_NS_INFO` records the daemon received per call, per block.
+    pub info_records: [f64; 4],
+}
+
+impl EventsResult {
+    /// Seconds per call of block `b`.
+    pub fn time(&self, b: EventsBlock) -> Option<Spread> {
+        spread(&self.per_call[b.index()])
+    }
+
+    /// The time per call of block `on` over that of `off`, paired by round.
+    pub fn ratio(&self, on: EventsBlock, off: EventsBlock) -> Option<Spread> {
+        spread(&paired_ratios(
+            &self.per_call[on.index()],
+            &self.per_call[off.index()],
+        ))
+    }
+
+    /// What the record costs a task in a container: its time per call, on over off.
+    pub fn container_ratio(&self) -> Option<Spread> {
+        self.ratio(EventsBlock::ContainerOn, EventsBlock::ContainerOff)
+    }
+
+    /// The same on the host, where no record is written: the control.
+    pub fn host_ratio(&self) -> Option<Spread> {
+        self.ratio(EventsBlock::HostOn, EventsBlock::HostOff)
+    }
+}
+
 /// Memory of pinned namespaces, with and without the module.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemResult {
@@ -119,6 +157,8 @@ pub struct BenchReport {
     pub module_core: u64,
     pub module_init: u64,
     pub memory: MemResult,
+    /// The audited system call events; [`None`] when they were not measured.
+    pub events: Option<EventsResult>,
     /// Seconds the whole run took.
     pub seconds: f64,
 }

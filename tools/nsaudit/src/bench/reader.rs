@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The audit daemon of the bench: a child process that counts the records it receives and
-//! answers the bench over a pipe: `c` asks for the [`Counts`] (24 bytes), `q` stops it.
+//! answers the bench over a pipe: `c` asks for the [`Counts`] (32 bytes), `q` stops it.
 
 use super::*;
+use crate::nsinfo::AUDIT_NS_INFO;
 
 /// The audit daemon: a child process that registers as the daemon and counts the records it
 /// receives, answering the bench's queries over a pipe.
@@ -17,20 +18,29 @@ pub(super) struct CountingDaemon {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub records: u64,
+    /// `AUDIT_NS_*` records.
     pub ns: u64,
+    /// `AUDIT_NS_INFO` records.
+    pub info: u64,
     pub overruns: u64,
 }
 
+/// Size of [`Counts`] on the pipe.
+pub(super) const COUNTS_LEN: usize = 32;
+
 impl Counts {
-    pub(super) fn encode(self) -> [u8; 24] {
-        let mut b = [0u8; 24];
-        b[..8].copy_from_slice(&self.records.to_ne_bytes());
-        b[8..16].copy_from_slice(&self.ns.to_ne_bytes());
-        b[16..].copy_from_slice(&self.overruns.to_ne_bytes());
+    pub(super) fn encode(self) -> [u8; COUNTS_LEN] {
+        let mut b = [0u8; COUNTS_LEN];
+        for (i, v) in [self.records, self.ns, self.info, self.overruns]
+            .into_iter()
+            .enumerate()
+        {
+            b[8 * i..8 * i + 8].copy_from_slice(&v.to_ne_bytes());
+        }
         b
     }
 
-    pub(super) fn decode(b: &[u8; 24]) -> Counts {
+    pub(super) fn decode(b: &[u8; COUNTS_LEN]) -> Counts {
         let at = |o: usize| {
             let mut a = [0u8; 8];
             a.copy_from_slice(&b[o..o + 8]);
@@ -39,7 +49,18 @@ impl Counts {
         Counts {
             records: at(0),
             ns: at(8),
-            overruns: at(16),
+            info: at(16),
+            overruns: at(24),
+        }
+    }
+
+    /// What arrived between `before` and this.
+    pub(super) fn since(self, before: Counts) -> Counts {
+        Counts {
+            records: self.records.saturating_sub(before.records),
+            ns: self.ns.saturating_sub(before.ns),
+            info: self.info.saturating_sub(before.info),
+            overruns: self.overruns.saturating_sub(before.overruns),
         }
     }
 }
@@ -67,6 +88,7 @@ pub(super) fn reader_main(cmd: OwnedFd, answer: OwnedFd) -> i32 {
             for (ty, _) in &recs {
                 counts.records += 1;
                 counts.ns += u64::from(is_ns_type(*ty));
+                counts.info += u64::from(*ty == AUDIT_NS_INFO);
             }
             Ok(!recs.is_empty())
         }
@@ -146,7 +168,7 @@ impl CountingDaemon {
                     cmd: Some(cmd_w),
                     answer: ans_r,
                 };
-                let mut b = [0u8; 24];
+                let mut b = [0u8; COUNTS_LEN];
                 match read_exact(&r.answer, &mut b) {
                     Ok(true) => Ok(r),
                     _ => {
@@ -166,7 +188,7 @@ impl CountingDaemon {
             .as_ref()
             .ok_or_else(|| BenchError::Reader("already stopped".into()))?;
         write_all(cmd, b"c").map_err(|e| BenchError::Reader(format!("query: {e}")))?;
-        let mut b = [0u8; 24];
+        let mut b = [0u8; COUNTS_LEN];
         match read_exact(&self.answer, &mut b) {
             Ok(true) => Ok(Counts::decode(&b)),
             Ok(false) => Err(BenchError::Reader("exited".into())),

@@ -35,7 +35,7 @@ pub fn clock_name(icount: bool) -> &'static str {
     }
 }
 
-/// The text report: rates, ratios, targets, flood, memory.
+/// The text report: rates, ratios, targets, audited system call events, flood, memory.
 pub fn render_table(r: &BenchReport) -> String {
     let mut s = String::new();
     for section in [
@@ -44,6 +44,7 @@ pub fn render_table(r: &BenchReport) -> String {
         table_ratios,
         table_records,
         table_targets,
+        table_events,
         table_flood_and_memory,
     ] {
         section(&mut s, r);
@@ -154,6 +155,51 @@ fn table_targets(s: &mut String, r: &BenchReport) {
             .collect();
         let _ = writeln!(s, "  {:<6} {}", t.kind.name(), line.join("; "));
     }
+    let _ = writeln!(s);
+}
+
+/// The audited system call events, with `AUDIT_NS_INFO` on and off.
+fn table_events(s: &mut String, r: &BenchReport) {
+    let Some(e) = &r.events else {
+        let _ = writeln!(s, "audited system call events: not measured (--no-events)");
+        let _ = writeln!(s);
+        return;
+    };
+    let _ = writeln!(
+        s,
+        "audited system call events: {} getppid calls per block, -a always,exit -F arch=b64 \
+         -S getppid; off: -a always,exclude -F msgtype=1356",
+        e.calls
+    );
+    let _ = writeln!(
+        s,
+        "{:<14} {:>21} {:>13} {:>19}  what",
+        "block", "us per call (min-max)", "records/call", "AUDIT_NS_INFO/call"
+    );
+    for b in EventsBlock::ALL {
+        let i = b.index();
+        let us = e.time(b).map(|t| Spread {
+            median: t.median * 1e6,
+            min: t.min * 1e6,
+            max: t.max * 1e6,
+            ..t
+        });
+        let _ = writeln!(
+            s,
+            "{:<14} {:>21} {:>13.2} {:>19.2}  {}",
+            b.name(),
+            fmt_spread(us, 2),
+            e.records[i],
+            e.info_records[i],
+            b.describe()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "time per call with AUDIT_NS_INFO / without, same round: container {}, host {}",
+        fmt_spread(e.container_ratio(), 3),
+        fmt_spread(e.host_ratio(), 3)
+    );
     let _ = writeln!(s);
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+use super::events::Worker;
 use super::measure::{cycle, needs_first_process};
 use super::*;
 
@@ -215,7 +216,25 @@ fn report() -> BenchReport {
             sets: 10,
             samples: vec![(false, 100, 120), (true, 100, 126)],
         },
+        events: Some(events()),
         seconds: 12.0,
+    }
+}
+
+/// Two rounds of audited getppid calls: 2.0 and 2.2 us per call in the container with the
+/// record, 1.6 and 2.0 without; 1.0 on the host in every block but the second round's off,
+/// 1.25.
+fn events() -> EventsResult {
+    EventsResult {
+        calls: 40000,
+        per_call: [
+            vec![2.0e-6, 2.2e-6],
+            vec![1.6e-6, 2.0e-6],
+            vec![1.0e-6, 1.0e-6],
+            vec![1.0e-6, 1.25e-6],
+        ],
+        records: [4.0, 3.0, 3.0, 3.0],
+        info_records: [1.0, 0.0, 0.0, 0.0],
     }
 }
 
@@ -302,5 +321,143 @@ fn a_cycle_of_each_type_on_this_host() {
         let first = needs_first_process(k);
         assert_eq!(first, matches!(k, NsKind::Pid | NsKind::Time), "{k:?}");
         cycle(clone_flag(k).bits(), first).unwrap_or_else(|e| panic!("{k:?}: {e}"));
+    }
+}
+
+#[test]
+fn events_options() {
+    let o = BenchOptions::new(&args()).unwrap();
+    assert_eq!(o.events_block, Some(Duration::from_millis(200)));
+    let q = BenchOptions::new(&BenchArgs {
+        quick: true,
+        ..args()
+    })
+    .unwrap();
+    assert_eq!(q.events_block, Some(Duration::from_millis(100)));
+    let o = BenchOptions::new(&BenchArgs {
+        events_block_ms: Some(50),
+        ..args()
+    })
+    .unwrap();
+    assert_eq!(o.events_block, Some(Duration::from_millis(50)));
+    let o = BenchOptions::new(&BenchArgs {
+        no_events: true,
+        ..args()
+    })
+    .unwrap();
+    assert_eq!(o.events_block, None);
+    for bad in [
+        BenchArgs {
+            no_events: true,
+            events_block_ms: Some(200),
+            ..args()
+        },
+        BenchArgs {
+            events_block_ms: Some(10),
+            ..args()
+        },
+        BenchArgs {
+            events_block_ms: Some(60_001),
+            ..args()
+        },
+    ] {
+        let e = BenchOptions::new(&bad).unwrap_err();
+        assert!(e.to_string().contains("--events-block-ms"), "{e}");
+    }
+}
+
+#[test]
+fn events_blocks_rotate_and_the_rule_is_getppid() {
+    let mut firsts = Vec::new();
+    for round in 0..4 {
+        let mut o = events_order(round).to_vec();
+        firsts.push(o[0]);
+        o.sort();
+        assert_eq!(o, EventsBlock::ALL);
+    }
+    assert_eq!(firsts, EventsBlock::ALL);
+    assert_eq!(events_order(4), events_order(0));
+    let on: Vec<bool> = EventsBlock::ALL.iter().map(|b| b.info()).collect();
+    assert_eq!(on, [true, false, true, false]);
+    assert_eq!(
+        events_rule(),
+        Rule::AlwaysExit {
+            arch: AUDIT_ARCH_X86_64,
+            syscall: 110
+        }
+    );
+}
+
+#[test]
+fn events_ratios_are_paired_by_round() {
+    let e = events();
+    // Container: 2.0/1.6 = 1.25 and 2.2/2.0 = 1.1; host: 1.0 and 0.8.
+    let c = e.container_ratio().unwrap();
+    assert!(
+        (c.median - 1.175).abs() < 1e-9 && (c.min - 1.1).abs() < 1e-9,
+        "{c:?}"
+    );
+    let h = e.host_ratio().unwrap();
+    assert!(
+        (h.median - 0.9).abs() < 1e-9 && (h.max - 1.0).abs() < 1e-9,
+        "{h:?}"
+    );
+    assert_eq!(EventsResult::default().container_ratio(), None);
+}
+
+#[test]
+fn events_in_the_table_and_json() {
+    let r = report();
+    let t = render_table(&r);
+    assert!(
+        t.contains("audited system call events: 40000 getppid calls per block"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "\ncontainer-on        2.10 (2.00-2.20)          4.00                1.00  task in new"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("same round: container 1.175 (1.100-1.250), host 0.900 (0.800-1.000)"),
+        "{t}"
+    );
+    let j: serde_json::Value = serde_json::from_str(&render_json(&r)).unwrap();
+    let ev = &j["events"];
+    assert_eq!(ev["calls_per_block"], 40000);
+    assert_eq!(ev["ratio_container_on_off"]["median"], 1.175);
+    assert_eq!(ev["ratio_host_on_off"]["min"], 0.8);
+    let blocks: Vec<&String> = ev["blocks"].as_object().unwrap().keys().collect();
+    assert_eq!(blocks.len(), 4);
+    let b = &ev["blocks"]["container-on"];
+    assert_eq!(b["us_per_call"], serde_json::json!([2, 2.2]));
+    assert_eq!(b["per_call_us"]["median"], 2.1);
+    assert_eq!(b["ns_info_per_call"], 1);
+    assert_eq!(ev["blocks"]["host-off"]["ns_info_per_call"], 0);
+    // Not measured: said so, and null in JSON.
+    let mut r = report();
+    r.events = None;
+    assert!(render_table(&r).contains("audited system call events: not measured (--no-events)"));
+    let j: serde_json::Value = serde_json::from_str(&render_json(&r)).unwrap();
+    assert!(j["events"].is_null());
+}
+
+#[test]
+fn getppid_workers_on_this_host() {
+    let mut host = Worker::start(false).unwrap();
+    assert!(host.run(100).unwrap() > Duration::ZERO);
+    assert!(host.run(1).unwrap() > Duration::ZERO);
+    host.stop().unwrap();
+    // In new namespaces: root (or unprivileged user namespaces) only.
+    match Worker::start(true) {
+        Ok(mut c) => {
+            assert!(c.run(100).unwrap() > Duration::ZERO);
+            c.stop().unwrap();
+            // Stopping twice is harmless; a stopped worker runs nothing.
+            c.stop().unwrap();
+            assert!(c.run(1).is_err());
+        }
+        Err(e) => eprintln!("SKIPPED: a worker in new namespaces: {e}"),
     }
 }

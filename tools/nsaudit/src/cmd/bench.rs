@@ -33,6 +33,13 @@ pub struct Args {
     /// Namespace sets pinned for the memory measurement [default: 500, quick 100].
     #[arg(long, value_name = "N")]
     pin: Option<u32>,
+    /// Length of a block of audited getppid calls in the AUDIT_NS_INFO measurement (a task in
+    /// a container and one on the host, the record on and off), ms [default: 200, quick 100].
+    #[arg(long, value_name = "MS")]
+    events_block_ms: Option<u64>,
+    /// Skip the measurement of audited system call events with AUDIT_NS_INFO on and off.
+    #[arg(long)]
+    no_events: bool,
     /// Directory for bench.json, bench.txt and bench.dat.
     #[arg(long, default_value = "/out")]
     out: PathBuf,
@@ -51,6 +58,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         block_ms: args.block_ms,
         flood: args.flood,
         pin: args.pin,
+        events_block_ms: args.events_block_ms,
+        no_events: args.no_events,
         out: args.out,
         icount: args.icount,
     })?;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `nsaudit check-log`: every `AUDIT_NS_*` record of an auditd log, its fields, the subject
-//! included, and that it agrees with its event's `SYSCALL` record and with the rest of the log.
+//! included, and that it agrees with its event's `SYSCALL` record and with the rest of the log;
+//! every `AUDIT_NS_INFO` record, its ids and its event.
 
 use super::exit_code;
 use anyhow::Context;

@@ -65,3 +65,16 @@ fn stage_codes_round_trip() {
     }
     assert_eq!(Stage::Setns.to_string(), "setns");
 }
+
+#[test]
+fn probe_reports_round_trip() {
+    let p = Probed {
+        pid: 4321,
+        ids: crate::nsinfo::NsInfo([1 << 40, 2, 3, 1 << 41, 5, 6, u64::MAX, 8]),
+    };
+    assert_eq!(probe::decode_probe(&probe::encode_probe(&Ok(p))), Ok(p));
+    let e = (Stage::Probe, Errno::EACCES);
+    assert_eq!(probe::decode_probe(&probe::encode_probe(&Err(e))), Err(e));
+    assert_eq!(Stage::Probe.to_string(), "the probe's system calls");
+    assert_eq!(probe::PROBE_LEN, 73);
+}

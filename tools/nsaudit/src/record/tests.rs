@@ -172,6 +172,10 @@ fn log_type_names() {
     assert_eq!(type_from_name("CONFIG_CHANGE"), Ok(1305));
     assert_eq!(type_from_name("EXECVE"), Ok(1309));
     assert_eq!(type_from_name("PATH"), Ok(1302));
+    // auditd names io_uring's record; AUDIT_NS_INFO it does not know.
+    assert_eq!(type_from_name("URINGOP"), Ok(1336));
+    assert_eq!(type_from_name("UNKNOWN[1356]"), Ok(1356));
+    assert_eq!(type_name(1356), "UNKNOWN[1356]");
     for bad in [
         "",
         "FOO",

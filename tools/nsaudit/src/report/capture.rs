@@ -3,9 +3,10 @@
 //! `nsaudit report-capture`: record an auditd-format log of a command for the report.
 //!
 //! Becomes the audit daemon, loads `always,exit` rules for the system calls that create, join
-//! and leave namespaces and run programs, loads the module if it is not loaded (so the log
-//! starts with its `op=existing` records), runs `sh -c CMD`, and writes every record received
-//! until the command has exited and no record came for [`QUIET`].  This is how the report's
+//! and leave namespaces, run programs and kill tasks, loads the module if it is not loaded (so
+//! the log starts with its `op=existing` records), runs `sh -c CMD`, and writes every record
+//! received until the command has exited and no record came for [`QUIET`].  A kernel that
+//! writes `AUDIT_NS_INFO` adds one to each event of a task in namespaces.  This is how the report's
 //! fixtures were recorded in the guest; it needs root and is not for production use (auditd
 //! does this job there).
 
@@ -14,7 +15,8 @@ use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::module_loaded;
 use crate::record::format_log_line;
 use crate::syscall::{
-    SYS_CLONE, SYS_CLONE3, SYS_EXECVE, SYS_EXIT_GROUP, SYS_FORK, SYS_SETNS, SYS_UNSHARE, SYS_VFORK,
+    SYS_CLONE, SYS_CLONE3, SYS_EXECVE, SYS_EXIT_GROUP, SYS_FORK, SYS_KILL, SYS_SETNS, SYS_UNSHARE,
+    SYS_VFORK,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -23,12 +25,14 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// x86_64 system calls that get a `SYSCALL` record in the capture: clone, fork, vfork,
-/// execve, exit_group, setns, unshare, clone3.
-pub const CAPTURED_SYSCALLS: [u32; 8] = [
+/// execve, kill, exit_group, setns, unshare, clone3.  `kill` shows which task was killed
+/// (`a0`), which leaves no `exit_group` record.
+pub const CAPTURED_SYSCALLS: [u32; 9] = [
     SYS_CLONE,
     SYS_FORK,
     SYS_VFORK,
     SYS_EXECVE,
+    SYS_KILL,
     SYS_EXIT_GROUP,
     SYS_SETNS,
     SYS_UNSHARE,

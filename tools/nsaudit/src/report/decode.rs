@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The records the report reads: `SYSCALL` (the call and its subject) and `AUDIT_NS_*`.
+//! The records the report reads: `SYSCALL` (the call and its subject), `AUDIT_NS_*` and
+//! `AUDIT_NS_INFO`.
 
 use super::*;
 
@@ -297,4 +298,31 @@ pub(super) fn decode_ns(line: &Line<'_>, kind: NsKind, init: bool) -> Result<NsR
         old,
         subject,
     })
+}
+
+/// Decodes an `AUDIT_NS_INFO` record: the id of each kind, by field name, each a non-zero
+/// decimal number.
+pub(super) fn decode_info(line: &Line<'_>) -> Result<NsInfo, LineError> {
+    let mut vals: [Option<&str>; NsKind::COUNT] = [None; NsKind::COUNT];
+    for f in line.fields() {
+        let (k, v) = f?;
+        if let Some(i) = NS_INFO_FIELDS.iter().position(|key| *key == k) {
+            vals[i].get_or_insert(v);
+        }
+    }
+    let mut ids = [0u64; NsKind::COUNT];
+    for (i, field) in NS_INFO_FIELDS.into_iter().enumerate() {
+        let v = vals[i].ok_or_else(|| LineError::Missing {
+            ty: "NS_INFO".into(),
+            field,
+        })?;
+        ids[i] = parse_decimal(v)
+            .filter(|&id| id != 0)
+            .ok_or_else(|| LineError::BadValue {
+                ty: "NS_INFO".into(),
+                field,
+                value: snippet(v),
+            })?;
+    }
+    Ok(NsInfo(ids))
 }

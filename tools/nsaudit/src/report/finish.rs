@@ -116,6 +116,8 @@ impl Reporter {
                 removed: c.removed,
                 ended: c.ended,
                 events_inside: c.inside,
+                events_by_ns_info: c.by_ns_info,
+                events_by_pid: c.inside - c.by_ns_info,
                 events_with_nested: totals[i],
                 tasks_seen: c.tasks_seen,
             });

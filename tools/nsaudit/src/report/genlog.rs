@@ -10,16 +10,26 @@
 //! with `unshare`.  Namespaces get ids from one counter and inode numbers from a pool, so
 //! inodes are reused as in the kernel.  Mount, UTS, IPC, cgroup and time namespaces are removed
 //! by the last task leaving, user, PID and network namespaces later by kernel workers.  Every
-//! namespace record carries its subject, the same as its event's `SYSCALL` record.
+//! namespace record carries its subject, the same as its event's `SYSCALL` record.  Every
+//! system call event of a task that is not in the initial namespaces has an `AUDIT_NS_INFO`
+//! record after its `SYSCALL` record, as the kernel writes it ([`GenParams::ns_info`]): the
+//! task that unshares a container's namespaces stays in its own PID and time namespaces, which
+//! its children enter.
 //!
-//! It only produces what [`super`]'s heuristic is documented to follow, so the report must
-//! find exactly the [`GenTruth`] the simulation counted.
+//! It only produces what [`super`]'s heuristic is documented to follow, and the namespaces of
+//! every task are those its `AUDIT_NS_INFO` records give, so the report must find exactly the
+//! [`GenTruth`] the simulation counted, with and without the records.
 
+use crate::nsinfo::{initial_id, NsInfo};
 use crate::reference::NsKind;
 use crate::rng::Rng;
 use crate::syscall::{SYS_CLONE, SYS_CLONE3};
 use std::collections::HashSet;
 use std::io::{self, Write};
+
+mod tasks;
+
+use tasks::has_info;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -30,6 +40,9 @@ pub struct GenParams {
     pub seed: u64,
     /// At most this many containers alive at once.
     pub max_live: usize,
+    /// Write the `AUDIT_NS_INFO` records of the events of tasks in namespaces, as kernels with
+    /// the record do.
+    pub ns_info: bool,
 }
 
 impl Default for GenParams {
@@ -38,6 +51,7 @@ impl Default for GenParams {
             records: 1_000_000,
             seed: 1,
             max_live: 40,
+            ns_info: true,
         }
     }
 }
@@ -58,6 +72,14 @@ pub struct GenTruth {
     pub ended: u64,
     /// Events of tasks inside each container, in order of creation.
     pub inside: Vec<u64>,
+    /// Of those, the events with an `AUDIT_NS_INFO` record, per container.
+    pub exact: Vec<u64>,
+    /// Events with an `AUDIT_NS_INFO` record.
+    pub info_events: u64,
+    /// Of those, events inside no container: the creations of containers on the host.
+    pub info_unmatched: u64,
+    /// System call events without an `AUDIT_NS_INFO` record, after the first event with one.
+    pub initial: u64,
     /// Serial of each container's creating event, in order of creation.
     pub serials: Vec<u64>,
     /// The parent (index) of each container.
@@ -87,6 +109,9 @@ struct Ctr {
     live_nested: usize,
     /// The runtime task that cloned it, outside (clone variant).
     runtime: Option<u32>,
+    /// The task that unshared its namespaces, while it lives: it is in the new ones but for
+    /// the PID and time namespaces, which its children enter.
+    unsharer: Option<u32>,
     depth: usize,
 }
 
@@ -106,6 +131,10 @@ struct Gen<W: Write> {
     live: Vec<Ctr>,
     /// Kernel DEL records still to write: (countdown, kind, inode, id).
     kernel_dels: Vec<(u32, NsKind, u64, u64)>,
+    /// Write `AUDIT_NS_INFO` records.
+    ns_info: bool,
+    /// An event with an `AUDIT_NS_INFO` record was written.
+    info_written: bool,
 }
 
 /// A record of an event: type name and fields.
@@ -140,6 +169,12 @@ impl<W: Write> Gen<W> {
         }
         self.truth.records += n;
         self.truth.events += 1;
+        if has_info(recs) {
+            self.truth.info_events += 1;
+            self.info_written = true;
+        } else if self.info_written && recs.iter().any(|(ty, _)| ty == "SYSCALL") {
+            self.truth.initial += 1;
+        }
         self.tick_kernel_dels()
     }
 
@@ -220,8 +255,8 @@ fsgid=0 tty=(none) ses=4294967295 comm=\"kworker/u8:{i}\" exe=(null)",
         ("PROCTITLE".into(), format!("proctitle={hex}"))
     }
 
-    fn file_event(&mut self, pid: u32, ppid: u32, comm: &str) -> io::Result<u64> {
-        self.event(&[
+    fn file_recs(pid: u32, ppid: u32, comm: &str) -> Vec<Rec> {
+        vec![
             Self::syscall(257, Some(3), pid, ppid, comm),
             ("CWD".into(), "cwd=\"/\"".into()),
             (
@@ -231,12 +266,11 @@ rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0"
                     .into(),
             ),
             Self::proctitle(comm),
-        ])
+        ]
     }
 
-    fn exec_event(&mut self, pid: u32, ppid: u32, comm: &str) -> [Rec; 5] {
-        let _ = self;
-        [
+    fn exec_recs(pid: u32, ppid: u32, comm: &str) -> Vec<Rec> {
+        vec![
             Self::syscall(59, Some(0), pid, ppid, comm),
             ("EXECVE".into(), format!("argc=1 a0=\"{comm}\"")),
             ("CWD".into(), "cwd=\"/\"".into()),
@@ -331,13 +365,39 @@ res=1",
         let index = self.truth.inside.len();
         let r = self.new_pid();
         // The runtime's child execs the runtime shim: a host event.
-        let recs = self.exec_event(r, RUNTIME_PID, "runc");
-        self.event(&recs)?;
-        let clone = self.below(10) < 3;
+        self.event(&Self::exec_recs(r, RUNTIME_PID, "runc"))?;
+        // A task that unshares only PID and time namespaces enters neither: it clones.
+        let clone = self.below(10) < 3 || !kinds.iter().any(|k| k.enters_on_unshare());
         let mut ns = Vec::new();
-        let mut recs = Vec::new();
+        let mut inits = Vec::new();
         let q = self.new_pid();
-        recs.push(if clone {
+        for &k in kinds {
+            let new = self.new_ns(k);
+            inits.push(Self::init_rec(
+                (r, RUNTIME_PID, "runc"),
+                k,
+                self.host[k.index()],
+                new,
+            ));
+            ns.push((k, new.0, new.1));
+        }
+        self.live.push(Ctr {
+            index,
+            ns,
+            tasks: Vec::new(),
+            has_pid: kinds.contains(&Pid),
+            parent: None,
+            live_nested: 0,
+            runtime: clone.then_some(r),
+            unsharer: (!clone).then_some(r),
+            depth: 0,
+        });
+        let ci = self.live.len() - 1;
+        self.truth.inside.push(0);
+        self.truth.exact.push(0);
+        self.truth.parents.push(None);
+        self.truth.containers += 1;
+        let mut recs = vec![if clone {
             let nr = if kinds.contains(&Time) {
                 SYS_CLONE3
             } else {
@@ -346,53 +406,33 @@ res=1",
             Self::syscall(nr, Some(i64::from(q)), r, RUNTIME_PID, "runc")
         } else {
             Self::syscall(272, Some(0), r, RUNTIME_PID, "runc")
-        });
-        for &k in kinds {
-            let new = self.new_ns(k);
-            recs.push(Self::init_rec(
-                (r, RUNTIME_PID, "runc"),
-                k,
-                self.host[k.index()],
-                new,
-            ));
-            ns.push((k, new.0, new.1));
+        }];
+        // The caller of clone stays on the host; the one of unshare is in what it entered.
+        if !clone {
+            recs.extend(self.info_rec(Some(ci), r));
         }
+        recs.extend(inits);
         recs.push(Self::proctitle("runc"));
+        // The creator was on the host before the call: inside no container.
+        self.truth.info_unmatched += u64::from(has_info(&recs));
         let serial = self.event(&recs)?;
         self.truth.serials.push(serial);
-        self.truth.inside.push(0);
-        self.truth.parents.push(None);
-        self.truth.containers += 1;
-        let mut c = Ctr {
-            index,
-            ns,
-            tasks: Vec::new(),
-            has_pid: kinds.contains(&Pid),
-            parent: None,
-            live_nested: 0,
-            runtime: None,
-            depth: 0,
-        };
         if clone {
-            c.runtime = Some(r);
-            c.tasks.push((q, r));
-            let recs = self.exec_event(q, r, "init");
-            self.event(&recs)?;
-            c.tasks.truncate(1);
-            self.truth.inside[index] += 1;
+            self.live[ci].tasks.push((q, r));
+            self.inside_event(ci, q, Self::exec_recs(q, r, "init"))?;
         } else {
             // The vfork returns after the child's execve: its event has the lower serial and is
             // written second.
             let vfork = self.next_serial();
-            let recs = self.exec_event(q, r, "init");
-            self.event(&recs)?;
-            let rec = Self::syscall(58, Some(i64::from(q)), r, RUNTIME_PID, "runc");
-            self.write_event(vfork, &[rec, Self::proctitle("runc")], true)?;
-            c.tasks.push((r, RUNTIME_PID));
-            c.tasks.push((q, r));
-            self.truth.inside[index] += 2;
+            self.live[ci].tasks.push((r, RUNTIME_PID));
+            self.live[ci].tasks.push((q, r));
+            self.inside_event(ci, q, Self::exec_recs(q, r, "init"))?;
+            let recs = vec![
+                Self::syscall(58, Some(i64::from(q)), r, RUNTIME_PID, "runc"),
+                Self::proctitle("runc"),
+            ];
+            self.inside_event_at(vfork, ci, r, recs)?;
         }
-        self.live.push(c);
         Ok(())
     }
 
@@ -410,7 +450,6 @@ res=1",
     }
 
     fn activity(&mut self, ci: usize) -> io::Result<()> {
-        let index = self.live[ci].index;
         let n = self.live[ci].tasks.len() as u64;
         if n == 0 {
             return Ok(());
@@ -425,33 +464,35 @@ res=1",
                 } else {
                     i64::from(child)
                 };
-                let rec = Self::syscall(56, Some(seen), pid, ppid, "sh");
-                self.event(&[rec, Self::proctitle("sh")])?;
+                let recs = vec![
+                    Self::syscall(56, Some(seen), pid, ppid, "sh"),
+                    Self::proctitle("sh"),
+                ];
+                self.inside_event(ci, pid, recs)?;
                 let comm = ["ls", "cat", "nginx", "python3"][self.below(4) as usize];
-                let recs = self.exec_event(child, pid, comm);
-                self.event(&recs)?;
                 self.live[ci].tasks.push((child, pid));
-                self.truth.inside[index] += 2;
+                self.inside_event(ci, child, Self::exec_recs(child, pid, comm))?;
             }
             40..=59 if n > 1 => {
                 if let Some(li) = self.leaf(ci) {
-                    let (pid, ppid) = self.live[ci].tasks.remove(li);
-                    let rec = Self::syscall(231, None, pid, ppid, "ls");
-                    self.event(&[rec, Self::proctitle("ls")])?;
-                    self.live_pids.remove(&pid);
-                    self.truth.inside[index] += 1;
+                    let (pid, ppid) = self.live[ci].tasks[li];
+                    let recs = vec![
+                        Self::syscall(231, None, pid, ppid, "ls"),
+                        Self::proctitle("ls"),
+                    ];
+                    self.inside_event(ci, pid, recs)?;
+                    self.live[ci].tasks.remove(li);
+                    self.task_exited(pid);
                 }
             }
             60..=98 => {
-                self.file_event(pid, ppid, "nginx")?;
-                self.truth.inside[index] += 1;
+                self.inside_event(ci, pid, Self::file_recs(pid, ppid, "nginx"))?;
             }
             _ if self.live[ci].depth < 2 && self.live.len() < 64 && n > 1 => {
                 self.nest(ci)?;
             }
             _ => {
-                self.file_event(pid, ppid, "sh")?;
-                self.truth.inside[index] += 1;
+                self.inside_event(ci, pid, Self::file_recs(pid, ppid, "sh"))?;
             }
         }
         Ok(())
@@ -470,26 +511,19 @@ res=1",
             2 => &[Mnt, Uts],
             _ => &[Cgroup, Time],
         };
-        let mut recs = vec![Self::syscall(272, Some(0), pid, ppid, "unshare")];
+        let mut inits = Vec::new();
         let mut ns = Vec::new();
         for &k in kinds {
             let old = self.ns_of(Some(ci), k);
             let new = self.new_ns(k);
-            recs.push(Self::init_rec((pid, ppid, "unshare"), k, old, new));
+            inits.push(Self::init_rec((pid, ppid, "unshare"), k, old, new));
             ns.push((k, new.0, new.1));
         }
-        recs.push(Self::proctitle("unshare"));
+        // Its event counts in the container it was in before the call.
         let parent_index = self.live[ci].index;
-        let serial = self.event(&recs)?;
-        self.truth.inside[parent_index] += 1;
         self.live[ci].tasks.remove(li);
         self.live[ci].live_nested += 1;
         let index = self.truth.inside.len();
-        self.truth.serials.push(serial);
-        self.truth.inside.push(0);
-        self.truth.parents.push(Some(parent_index));
-        self.truth.containers += 1;
-        self.truth.nested += 1;
         let depth = self.live[ci].depth + 1;
         self.live.push(Ctr {
             index,
@@ -499,22 +533,42 @@ res=1",
             parent: Some(ci),
             live_nested: 0,
             runtime: None,
+            unsharer: Some(pid),
             depth,
         });
+        let nci = self.live.len() - 1;
+        self.truth.inside.push(0);
+        self.truth.exact.push(0);
+        self.truth.parents.push(Some(parent_index));
+        self.truth.containers += 1;
+        self.truth.nested += 1;
+        let mut recs = vec![Self::syscall(272, Some(0), pid, ppid, "unshare")];
+        // After the call it is in the namespaces it entered.
+        let after = self.info_rec(Some(nci), pid);
+        recs.extend(after);
+        recs.extend(inits);
+        recs.push(Self::proctitle("unshare"));
+        let exact = has_info(&recs);
+        let serial = self.event(&recs)?;
+        self.truth.serials.push(serial);
+        self.truth.inside[parent_index] += 1;
+        self.truth.exact[parent_index] += u64::from(exact);
         Ok(())
     }
 
     /// Ends live container `ci`: its tasks exit, the last one removes the mount, UTS, IPC,
     /// cgroup and time namespaces, the kernel the others a little later.
     fn stop(&mut self, ci: usize) -> io::Result<()> {
-        let index = self.live[ci].index;
         let mut last = None;
         while let Some(li) = self.leaf(ci) {
-            let (pid, ppid) = self.live[ci].tasks.remove(li);
-            let rec = Self::syscall(231, None, pid, ppid, "sh");
-            self.event(&[rec, Self::proctitle("sh")])?;
-            self.live_pids.remove(&pid);
-            self.truth.inside[index] += 1;
+            let (pid, ppid) = self.live[ci].tasks[li];
+            let recs = vec![
+                Self::syscall(231, None, pid, ppid, "sh"),
+                Self::proctitle("sh"),
+            ];
+            self.inside_event(ci, pid, recs)?;
+            self.live[ci].tasks.remove(li);
+            self.task_exited(pid);
             last = Some((pid, ppid));
         }
         let c = self.live.remove(ci);
@@ -551,16 +605,14 @@ res=1",
 
     fn host_event(&mut self) -> io::Result<()> {
         let pid = 200 + self.below(u64::from(DAEMONS)) as u32;
-        self.file_event(pid, 1, "sshd").map(drop)
+        self.event(&Self::file_recs(pid, 1, "sshd")).map(drop)
     }
 }
 
 /// Writes the log to `w`; returns what the simulation did.
 pub fn generate<W: Write>(p: &GenParams, w: W) -> io::Result<GenTruth> {
-    let mut host = [(0, 0); NsKind::COUNT];
-    for (i, h) in host.iter_mut().enumerate() {
-        *h = (HOST_INODE + i as u64, i as u64 + 1);
-    }
+    // The initial namespaces, with the ids the kernel reserves for them.
+    let host = NsKind::ALL.map(|k| (HOST_INODE + k.index() as u64, initial_id(k)));
     let mut g = Gen {
         w,
         rng: Rng::new(p.seed),
@@ -576,6 +628,8 @@ pub fn generate<W: Write>(p: &GenParams, w: W) -> io::Result<GenTruth> {
         host,
         live: Vec::new(),
         kernel_dels: Vec::new(),
+        ns_info: p.ns_info,
+        info_written: false,
     };
     g.load_module()?;
     while g.truth.records < p.records {

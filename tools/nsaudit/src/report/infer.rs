@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The heuristic of the module documentation: namespaces, containers and the tasks inside.
+//! The heuristic of the module documentation: namespaces, containers and the tasks inside;
+//! each event placed by its `AUDIT_NS_INFO` record ([`super::exact`]) or by the heuristic.
 
 use super::*;
 
@@ -39,11 +40,16 @@ pub(super) struct Container {
     pub(super) syscall: Option<Syscall>,
     pub(super) members: Vec<NsKey>,
     pub(super) removed: usize,
+    /// The latest removal seen so far, in event order: records of different events can arrive
+    /// in another order than their stamps.
+    pub(super) last_removal: Option<Stamp>,
     pub(super) ended: Option<Stamp>,
     /// Containers whose namespaces this one's were derived from, or whose task created it.
     pub(super) parents: Vec<Cid>,
     /// Events with [`Reason::Inside`] for this container.
     pub(super) inside: u64,
+    /// Of those, the events attributed by their `AUDIT_NS_INFO` record.
+    pub(super) by_ns_info: u64,
     /// Tasks seen inside: counted, not kept.
     pub(super) tasks_seen: u64,
     /// Live tasks, so they can be dropped when the container ends.
@@ -185,7 +191,8 @@ impl Reporter {
         })
     }
 
-    /// Takes one event: its namespace records, then where its task is.
+    /// Takes one event: its namespace records, then where its task is: by its `AUDIT_NS_INFO`
+    /// record when the log says ([`Reporter::known_namespaces`]), by the heuristic otherwise.
     pub(super) fn process(&mut self, ev: Pending) {
         self.summary.events += 1;
         let subject = ev.syscall.as_ref().map(|(_, s)| s.clone()).or_else(|| {
@@ -194,11 +201,15 @@ impl Reporter {
                 .filter(|r| !r.kernel())
                 .find_map(|r| r.subject.clone())
         });
+        let known = self.known_namespaces(&ev);
         // Only DEL records: the task is exiting, it joins nothing.
         let adopt = ev.syscall.is_some() || ev.ns.iter().any(|r| r.op != Op::Remove);
-        let inside = subject
-            .as_ref()
-            .and_then(|s| self.task_container(s.pid, s.ppid, adopt));
+        let guessed = match known {
+            Some(_) => None,
+            None => subject
+                .as_ref()
+                .and_then(|s| self.task_container(s.pid, s.ppid, adopt)),
+        };
         let mut fx = Effects::default();
         for rec in &ev.ns {
             if self.opts.selecting() {
@@ -212,7 +223,18 @@ impl Reporter {
                 Op::Remove => self.take_del(&ev, rec, &mut fx),
             }
         }
-        let inside = self.creator_container(inside, &fx.lineage, subject.as_ref());
+        let (inside, attribution) = match known {
+            Some(k) => {
+                if let Some(s) = &subject {
+                    self.follow_exactly(k, s);
+                }
+                (self.exact_inside(k, &ev.ns), Some(k.attribution()))
+            }
+            None => (
+                self.creator_container(guessed, &fx.lineage, subject.as_ref()),
+                subject.as_ref().map(|_| Attribution::Pid),
+            ),
+        };
         if let Some(c) = fx.created {
             fx.reasons.push((c, Reason::Created));
             self.place_creation(c, &ev, inside, &fx.lineage, subject.as_ref());
@@ -227,6 +249,7 @@ impl Reporter {
             if r == Reason::Inside {
                 if let Some(ct) = self.container(c) {
                     ct.inside += 1;
+                    ct.by_ns_info += u64::from(attribution == Some(Attribution::NsInfo));
                 }
             }
         }
@@ -236,7 +259,7 @@ impl Reporter {
             }
         }
         if self.opts.selecting() {
-            self.list_event(ev, subject, fx);
+            self.list_event(ev, subject, fx, attribution);
         }
     }
 
@@ -326,9 +349,11 @@ impl Reporter {
             syscall: ev.syscall.as_ref().map(|(s, _)| s.clone()),
             members: Vec::new(),
             removed: 0,
+            last_removal: None,
             ended: None,
             parents: Vec::new(),
             inside: 0,
+            by_ns_info: 0,
             tasks_seen: 0,
             tasks: Vec::new(),
             interesting: false,
@@ -368,8 +393,9 @@ impl Reporter {
             if ct.removed == 1 {
                 tasks = std::mem::take(&mut ct.tasks);
             }
+            ct.last_removal = ct.last_removal.max(Some(ev.stamp));
             if ct.removed == ct.members.len() {
-                ct.ended = Some(ev.stamp);
+                ct.ended = ct.last_removal;
             }
         }
         for pid in tasks {
@@ -449,7 +475,13 @@ impl Reporter {
     }
 
     /// Lists the event in the selection if it concerns a selected namespace or container.
-    fn list_event(&mut self, ev: Pending, subject: Option<Subject>, fx: Effects) {
+    fn list_event(
+        &mut self,
+        ev: Pending,
+        subject: Option<Subject>,
+        fx: Effects,
+        attribution: Option<Attribution>,
+    ) {
         let listed = fx.interesting_ns
             || fx.reasons.iter().any(|&(c, _)| {
                 self.containers
@@ -481,6 +513,7 @@ impl Reporter {
             syscall: ev.syscall.map(|(s, _)| s),
             namespaces: fx.ns_text,
             containers,
+            attribution,
         });
     }
 }

@@ -13,10 +13,16 @@
 //!   event.  Its creator is the subject of the event's `SYSCALL` record (or of its INIT records
 //!   when there is none).  It ends with the last `AUDIT_NS_DEL_*` record of its namespaces.
 //!
+//! * Where a task is: the kernel writes an `AUDIT_NS_INFO` record in every system call event
+//!   of a task outside the initial namespaces, with the ids of its eight namespaces.  An event
+//!   with one is inside the container, created last, that owns one of them; from the first
+//!   such event on, a system call event without one is a task's in the initial namespaces
+//!   (`exact.rs`).
+//!
 //! # What the report infers (the heuristic)
 //!
-//! A record other than INIT/DEL does not say which namespaces its task was in.  The report
-//! follows tasks by pid:
+//! Without an `AUDIT_NS_INFO` record, a record other than INIT/DEL does not say which
+//! namespaces its task was in.  The report follows tasks by pid:
 //!
 //! * the creator of a container is inside it after an `unshare` (or when the event has no
 //!   `SYSCALL` record); after `clone`/`clone3`/`fork`/`vfork` the new child, whose pid is the
@@ -48,6 +54,7 @@
 
 pub mod capture;
 mod decode;
+mod exact;
 mod finish;
 pub mod genlog;
 mod infer;
@@ -60,11 +67,13 @@ mod tests;
 
 pub use decode::{Subject, Syscall};
 pub use model::{
-    ContainerOut, EventOut, NamespaceOut, NsRef, PerKind, Reason, Report, SelectionOut, Summary,
+    Attribution, ContainerOut, EventOut, NamespaceOut, NsRef, PerKind, Reason, Report,
+    SelectionOut, Summary,
 };
 pub use parse::{parse_line, Fields, Line, Stamp};
 pub use select::{EventSelector, NsSelector, ReportOptions};
 
+use crate::nsinfo::{NsInfo, AUDIT_NS_INFO, NS_INFO_FIELDS};
 use crate::record::{
     check_field, parse_decimal, parse_stamp, snippet, split_log_line, type_from_name, ParseError,
     AUDIT_EOE, AUDIT_SYSCALL,
@@ -166,7 +175,18 @@ struct Pending {
     types: [u16; EVENT_TYPES],
     syscall: Option<(Syscall, Subject)>,
     ns: Vec<NsRec>,
+    /// The ids of its `AUDIT_NS_INFO` record.
+    info: Option<NsInfo>,
     complete: bool,
+}
+
+/// What the report takes from a record besides its type and stamp.
+#[derive(Debug)]
+enum Content {
+    Syscall(Syscall, Subject),
+    Ns(NsRec),
+    Info(NsInfo),
+    Other,
 }
 
 /// Reads auditd logs and builds the report; see the module documentation.
@@ -190,6 +210,9 @@ pub struct Reporter {
     events: Vec<EventOut>,
     selected_roots: Vec<NsKey>,
     event_hits: Vec<bool>,
+    /// An event with an `AUDIT_NS_INFO` record was processed: the kernel writes them, so a
+    /// system call event without one is a task's in the initial namespaces.
+    info_seen: bool,
 }
 
 impl Reporter {
@@ -212,6 +235,7 @@ impl Reporter {
             events: Vec::new(),
             selected_roots: Vec::new(),
             event_hits: vec![false; n],
+            info_seen: false,
         }
     }
 
@@ -286,26 +310,22 @@ impl Reporter {
     /// Takes one line (without its newline).
     fn line(&mut self, text: &[u8], loc: Loc) -> Result<(), LineError> {
         let line = parse_line(text)?;
-        let mut syscall = None;
-        let mut ns = None;
-        if line.ty == AUDIT_SYSCALL {
-            syscall = Some(decode_syscall(&line)?);
+        let content = if line.ty == AUDIT_SYSCALL {
+            let (call, subject) = decode_syscall(&line)?;
+            Content::Syscall(call, subject)
+        } else if line.ty == AUDIT_NS_INFO {
+            Content::Info(decode_info(&line)?)
         } else if let Some((kind, init)) = NsKind::from_type(line.ty) {
-            ns = Some(decode_ns(&line, kind, init)?);
-        }
+            Content::Ns(decode_ns(&line, kind, init)?)
+        } else {
+            Content::Other
+        };
         self.summary.records += 1;
-        self.add_record(line.ty, line.stamp, loc, syscall, ns);
+        self.add_record(line.ty, line.stamp, loc, content);
         Ok(())
     }
 
-    fn add_record(
-        &mut self,
-        ty: u16,
-        stamp: Stamp,
-        loc: Loc,
-        syscall: Option<(Syscall, Subject)>,
-        ns: Option<NsRec>,
-    ) {
+    fn add_record(&mut self, ty: u16, stamp: Stamp, loc: Loc, content: Content) {
         let seq = match self.pending.back() {
             Some(p) if p.stamp == stamp => Some(self.pending_base + self.pending.len() as u64 - 1),
             _ => self.pending_index.get(&stamp).copied(),
@@ -332,6 +352,7 @@ impl Reporter {
                     types: [0; EVENT_TYPES],
                     syscall: None,
                     ns: Vec::new(),
+                    info: None,
                     complete: false,
                 });
                 self.pending_index.insert(stamp, seq);
@@ -344,14 +365,29 @@ impl Reporter {
             p.types[p.records as usize] = ty;
         }
         p.records += 1;
-        if let Some(s) = syscall {
-            if p.syscall.is_none() {
-                p.syscall = Some(s);
+        let mut second_info = false;
+        match content {
+            Content::Syscall(call, subject) => {
+                if p.syscall.is_none() {
+                    p.syscall = Some((call, subject));
+                }
             }
+            Content::Ns(rec) => p.ns.push(rec),
+            Content::Info(info) => {
+                second_info = p.info.is_some();
+                p.info.get_or_insert(info);
+            }
+            Content::Other => {}
         }
-        p.ns.extend(ns);
         if ty == AUDIT_EOE {
             p.complete = true;
+        }
+        if second_info {
+            self.diag(
+                loc,
+                Severity::Warning,
+                format!("a second AUDIT_NS_INFO record in event {stamp}; the first one counts"),
+            );
         }
         self.newest = Some(stamp.serial);
         self.flush(false);

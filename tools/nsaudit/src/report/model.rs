@@ -16,6 +16,19 @@ pub enum Reason {
     Inside,
 }
 
+/// How the report knows where the task of an event was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribution {
+    /// From the ids of the event's `AUDIT_NS_INFO` record.
+    NsInfo,
+    /// A system call event without an `AUDIT_NS_INFO` record in a log that has them: the task
+    /// was in the initial namespaces.
+    Initial,
+    /// The heuristic: the task followed by pid.
+    Pid,
+}
+
 /// An event listed in a selection.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventOut {
@@ -31,6 +44,9 @@ pub struct EventOut {
     pub namespaces: Vec<String>,
     /// The containers it belongs to and why.
     pub containers: Vec<(Stamp, Reason)>,
+    /// How its task's container was found; [`None`] when the event names no task and has no
+    /// `AUDIT_NS_INFO` record.
+    pub attribution: Option<Attribution>,
 }
 
 /// A count per namespace type, indexed by [`NsKind::index`]; a JSON object by type name.
@@ -82,6 +98,14 @@ pub struct Summary {
     pub containers_ended: u64,
     /// Records of an event that arrived after the event was closed.
     pub late_records: u64,
+    /// Events with an `AUDIT_NS_INFO` record.
+    pub events_ns_info: u64,
+    /// Of those, events whose ids are in no container of the log (the task was in namespaces
+    /// created before the log began, or on the host).
+    pub events_ns_info_unmatched: u64,
+    /// System call events without an `AUDIT_NS_INFO` record, from the first event with one on:
+    /// events of tasks in the initial namespaces.
+    pub events_initial: u64,
 }
 
 /// A namespace as the report prints it.
@@ -122,6 +146,10 @@ pub struct ContainerOut {
     pub ended: Option<Stamp>,
     /// Events of tasks inside it.
     pub events_inside: u64,
+    /// Of those, the events attributed by their `AUDIT_NS_INFO` record.
+    pub events_by_ns_info: u64,
+    /// Of those, the events attributed by the heuristic.
+    pub events_by_pid: u64,
     /// Events of tasks inside it or a container nested in it.
     pub events_with_nested: u64,
     /// Tasks (pids) seen inside.

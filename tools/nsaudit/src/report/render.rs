@@ -99,6 +99,21 @@ impl Report {
             s.containers_ended,
             s.containers - s.containers_ended
         )?;
+        if s.events_ns_info == 0 {
+            writeln!(
+                w,
+                "AUDIT_NS_INFO: none in the log, events are attributed by pid"
+            )?;
+        } else {
+            writeln!(
+                w,
+                "AUDIT_NS_INFO: {} events, {} of them in a container of the log; {} events of \
+                 tasks in the initial namespaces",
+                s.events_ns_info,
+                s.events_ns_info - s.events_ns_info_unmatched,
+                s.events_initial
+            )?;
+        }
         if s.bad_lines + s.warnings + s.late_records > 0 {
             writeln!(
                 w,
@@ -165,8 +180,13 @@ impl Report {
             }
             writeln!(
                 w,
-                "{pad}  inside      {} events, {} with nested containers; {} tasks",
-                c.events_inside, c.events_with_nested, c.tasks_seen
+                "{pad}  inside      {} events ({} by AUDIT_NS_INFO, {} by pid), {} with nested \
+                 containers; {} tasks",
+                c.events_inside,
+                c.events_by_ns_info,
+                c.events_by_pid,
+                c.events_with_nested,
+                c.tasks_seen
             )?;
         }
         Ok(())
@@ -207,13 +227,17 @@ impl Report {
                 for n in &e.namespaces {
                     t += &format!("  {n}");
                 }
+                let how = match e.attribution {
+                    Some(Attribution::NsInfo) => " by AUDIT_NS_INFO",
+                    _ => "",
+                };
                 for (c, r) in &e.containers {
-                    let r = match r {
-                        Reason::Created => "created",
-                        Reason::Removed => "removal in",
-                        Reason::Inside => "inside",
+                    let (r, how) = match r {
+                        Reason::Created => ("created", ""),
+                        Reason::Removed => ("removal in", ""),
+                        Reason::Inside => ("inside", how),
                     };
-                    t += &format!("  [{r} {c}]");
+                    t += &format!("  [{r} {c}{how}]");
                 }
                 writeln!(w, "{t}")?;
             }
@@ -228,7 +252,7 @@ impl Report {
     }
 
     /// The lineage as a Graphviz graph: a node per namespace, an edge from each to those
-    /// derived from it, a cluster per container.
+    /// derived from it, a cluster per container, labelled with its creator and its events.
     pub fn write_dot<W: Write>(&self, w: &mut W) -> io::Result<()> {
         let node = |n: &NsRef| format!("\"{}_{}\"", n.kind, n.id);
         let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
@@ -239,8 +263,12 @@ impl Report {
             let who = c.creator.as_ref().map_or(String::new(), |s| {
                 format!("\\npid {} {}", s.pid, esc(s.comm.as_deref().unwrap_or("")))
             });
+            let inside = format!(
+                "\\ninside {} ({} by AUDIT_NS_INFO, {} by pid)",
+                c.events_inside, c.events_by_ns_info, c.events_by_pid
+            );
             writeln!(w, "  subgraph cluster_{i} {{")?;
-            writeln!(w, "    label=\"container {}{who}\";", c.id)?;
+            writeln!(w, "    label=\"container {}{who}{inside}\";", c.id)?;
             for n in &c.namespaces {
                 writeln!(w, "    {};", node(n))?;
             }

@@ -3,7 +3,8 @@
 //! The records as they arrive: each parsed and checked ([`Got`]), and the checks across
 //! records that hold whatever order they arrive in ([`Stream`]).
 
-use crate::record::{format_log_line, parse_record, Record, AUDIT_SYSCALL};
+use crate::nsinfo::{check_ns_info, NsInfo, AUDIT_NS_INFO};
+use crate::record::{format_log_line, parse_record, Record, AUDIT_SYSCALL, AUDIT_URINGOP};
 use crate::reference::{check_event_subject, check_ns_record, is_ns_type, NsKind, NsRecord, Op};
 use std::collections::{HashMap, HashSet};
 
@@ -16,18 +17,20 @@ pub struct Got {
     pub rec: Option<Record>,
     /// For `AUDIT_NS_*` types: the record if it follows the reference.
     pub ns: Option<NsRecord>,
+    /// For `AUDIT_NS_INFO`: the ids if the record has its format.
+    pub info: Option<NsInfo>,
 }
 
 impl Got {
     /// Parses and checks a received record; the second value says what is wrong with it, for
-    /// `AUDIT_NS_*` and `SYSCALL` records (other records need not parse).
+    /// `AUDIT_NS_*`, `AUDIT_NS_INFO` and `SYSCALL` records (other records need not parse).
     pub fn new(ty: u16, text: String) -> (Got, Option<String>) {
         let line = || format_log_line(ty, &text);
         let mut problem = None;
         let rec = match parse_record(ty, &text) {
             Ok(r) => Some(r),
             Err(e) => {
-                if is_ns_type(ty) || ty == AUDIT_SYSCALL {
+                if is_ns_type(ty) || ty == AUDIT_SYSCALL || ty == AUDIT_NS_INFO {
                     problem = Some(format!("does not parse ({e}): {}", line()));
                 }
                 None
@@ -47,7 +50,30 @@ impl Got {
             },
             _ => None,
         };
-        (Got { ty, text, rec, ns }, problem)
+        let info = match &rec {
+            Some(r) if ty == AUDIT_NS_INFO => match check_ns_info(r) {
+                Ok(info) => Some(info),
+                Err(errs) => {
+                    problem = Some(format!(
+                        "breaks the AUDIT_NS_INFO format ({}): {}",
+                        errs.join("; "),
+                        line()
+                    ));
+                    None
+                }
+            },
+            _ => None,
+        };
+        (
+            Got {
+                ty,
+                text,
+                rec,
+                ns,
+                info,
+            },
+            problem,
+        )
     }
 
     /// The log line of the record.
@@ -70,7 +96,9 @@ pub type EventOrder = ((u64, u32), u64);
 /// - namespaces that had the same inode number did not live at the same time, by serial: the
 ///   removal of one is reported before its inode number is given to the next;
 /// - a namespace record of an event that has a `SYSCALL` record carries the subject of that
-///   `SYSCALL` record ([`check_event_subject`]), whichever of the two arrives first.
+///   `SYSCALL` record ([`check_event_subject`]), whichever of the two arrives first;
+/// - an event has at most one `AUDIT_NS_INFO` record, and one that has it has a `SYSCALL` or
+///   `URINGOP` record too: [`Stream::unanchored_infos`] once every record is in.
 #[derive(Debug, Default)]
 pub struct Stream {
     /// The greatest serial so far.
@@ -87,6 +115,10 @@ pub struct Stream {
     syscalls: HashMap<u64, Record>,
     /// Namespace records whose event's `SYSCALL` record has not come (yet), by serial.
     unmatched: HashMap<u64, Vec<(NsRecord, String)>>,
+    /// The events that have a `URINGOP` record.
+    uringops: HashSet<u64>,
+    /// `AUDIT_NS_INFO` records per event.
+    infos: HashMap<u64, u32>,
     /// Events that arrived after a later one (counted, not a problem).
     pub reordered: usize,
 }
@@ -145,10 +177,37 @@ impl Stream {
         if rec.ty == AUDIT_SYSCALL {
             problems.extend(self.match_syscall(rec));
         }
+        if rec.ty == AUDIT_URINGOP {
+            self.uringops.insert(rec.serial);
+        }
+        if rec.ty == AUDIT_NS_INFO {
+            let n = self.infos.entry(rec.serial).or_default();
+            *n += 1;
+            if *n == 2 {
+                problems.push(format!(
+                    "a second AUDIT_NS_INFO record in event {}: {}",
+                    rec.serial,
+                    got.log_line()
+                ));
+            }
+        }
         if let Some(ns) = &got.ns {
             problems.extend(self.observe_ns(ns, (stamp, rec.serial), got));
         }
         problems
+    }
+
+    /// The events that have an `AUDIT_NS_INFO` record but neither a `SYSCALL` nor a `URINGOP`
+    /// record, by serial: the record belongs right after one of those in its event.
+    pub fn unanchored_infos(&self) -> Vec<u64> {
+        let mut v: Vec<u64> = self
+            .infos
+            .keys()
+            .filter(|s| !self.syscalls.contains_key(s) && !self.uringops.contains(s))
+            .copied()
+            .collect();
+        v.sort_unstable();
+        v
     }
 
     /// A `SYSCALL` record: the namespace records of its event that came first must agree.
