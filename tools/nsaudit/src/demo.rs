@@ -6,6 +6,7 @@
 use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::module_loaded;
+use crate::nsinfo::AUDIT_NS_INFO;
 use crate::nsops::{self, Hold, Method, NsError};
 use crate::record::{format_log_line, parse_record, AUDIT_SYSCALL};
 use crate::reference::{is_ns_type, NsKind};
@@ -108,7 +109,7 @@ impl Expect {
     }
 }
 
-/// Prints namespace records and the SYSCALL records of their events.
+/// Prints namespace records and the SYSCALL and AUDIT_NS_INFO records of their events.
 struct Printer<'a, W: Write> {
     out: &'a mut W,
     serials: HashSet<u64>,
@@ -121,7 +122,8 @@ impl<W: Write> Printer<'_, W> {
             self.serials.extend(serial);
             true
         } else {
-            ty == AUDIT_SYSCALL && serial.is_some_and(|s| self.serials.contains(&s))
+            (ty == AUDIT_SYSCALL || ty == AUDIT_NS_INFO)
+                && serial.is_some_and(|s| self.serials.contains(&s))
         };
         if print {
             writeln!(self.out, "{}", format_log_line(ty, text))?;
@@ -293,7 +295,7 @@ mod tests {
     }
 
     #[test]
-    fn printer_shows_ns_records_and_their_syscalls() {
+    fn printer_shows_ns_records_and_the_syscall_and_ns_info_records_of_their_events() {
         let mut out = Vec::new();
         let mut p = Printer {
             out: &mut out,
@@ -303,11 +305,15 @@ mod tests {
         p.take(1341, "audit(1.000:2): op=create").unwrap();
         p.take(1305, "audit(1.000:2): op=x").unwrap();
         p.take(1300, "audit(1.000:2): syscall=272").unwrap();
+        p.take(1356, "audit(1.000:2): utsns_id=9").unwrap();
         p.take(1320, "audit(1.000:2): ").unwrap();
+        p.take(1356, "audit(1.000:3): utsns_id=9").unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
-            "type=UNKNOWN[1341] msg=audit(1.000:2): op=create\ntype=SYSCALL msg=audit(1.000:2): syscall=272\n"
+            "type=UNKNOWN[1341] msg=audit(1.000:2): op=create\n\
+             type=SYSCALL msg=audit(1.000:2): syscall=272\n\
+             type=UNKNOWN[1356] msg=audit(1.000:2): utsns_id=9\n"
         );
     }
 }
