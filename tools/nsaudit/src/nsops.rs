@@ -42,6 +42,17 @@ use thiserror::Error;
 /// `NS_GET_ID`: `_IOR(0xb7, 0xd, __u64)`.
 pub const NS_GET_ID: u64 = 0x8008_b70d;
 
+/// The namespaces of a container as the probes make it: the user namespace first, so that it
+/// owns the others, and the PID namespace, which only children enter, last.
+pub const CONTAINER_KINDS: [NsKind; 6] = [
+    NsKind::User,
+    NsKind::Mnt,
+    NsKind::Uts,
+    NsKind::Ipc,
+    NsKind::Net,
+    NsKind::Pid,
+];
+
 nix::ioctl_read!(ns_get_id, 0xb7, 0x0d, u64);
 
 /// What can go wrong here.

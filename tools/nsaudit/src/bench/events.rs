@@ -18,14 +18,7 @@ use crate::nsinfo::AUDIT_NS_INFO;
 use crate::syscall::SYS_GETPPID;
 
 /// The namespaces of the container worker.
-pub const EVENTS_KINDS: [NsKind; 6] = [
-    NsKind::User,
-    NsKind::Mnt,
-    NsKind::Uts,
-    NsKind::Ipc,
-    NsKind::Net,
-    NsKind::Pid,
-];
+pub use crate::nsops::CONTAINER_KINDS as EVENTS_KINDS;
 
 /// A block of the measurement: whose calls, and whether the record is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -15,18 +15,8 @@ use super::info_eval::*;
 use super::*;
 use crate::audit::AUDIT_ARCH_X86_64;
 use crate::nsinfo::{NsInfo, AUDIT_NS_INFO};
-use crate::nsops::{Join, ProbeHost, Probed, PROBE_SYSCALLS};
+use crate::nsops::{Join, ProbeHost, Probed, CONTAINER_KINDS, PROBE_SYSCALLS};
 use crate::syscall::{SYS_GETPID, SYS_OPENAT, SYS_SETNS, SYS_UNAME};
-
-/// The namespaces of the container.
-const CONTAINER_KINDS: [NsKind; 6] = [
-    NsKind::User,
-    NsKind::Mnt,
-    NsKind::Uts,
-    NsKind::Ipc,
-    NsKind::Net,
-    NsKind::Pid,
-];
 
 /// The rules of the scenarios: the system calls of a probe and of a joiner, the watched file.
 pub(super) fn info_rules(watched: &Path) -> [Rule; 2] {

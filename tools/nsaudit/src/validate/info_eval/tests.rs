@@ -178,14 +178,7 @@ fn setns_enters_every_kind_but_the_pid_namespace_for_the_caller() {
 }
 
 /// The kinds entered one setns call each, in the order of the validator's joiner.
-const ORDER: [NsKind; 6] = [
-    NsKind::User,
-    NsKind::Mnt,
-    NsKind::Uts,
-    NsKind::Ipc,
-    NsKind::Net,
-    NsKind::Pid,
-];
+const ORDER: [NsKind; 6] = crate::nsops::CONTAINER_KINDS;
 
 /// The records of a joiner `90` that made one setns call per kind of [`ORDER`] (serials 30 to
 /// 35), each followed by `during(i)`, then its probe calls with `after`, and of its child `91`
