@@ -265,16 +265,7 @@ impl<W: Write> Validator<W> {
         ) {
             return;
         }
-        if let Some((host, got)) = self.info_probe_container(label, watched) {
-            let p = host.probed;
-            self.tap.report(eval_info_task(
-                &format!("{label}: while excluded, a probe in a container"),
-                &got,
-                &p,
-                false,
-            ));
-            self.info_release(label, host, &got);
-        }
+        self.info_container_probe_has_record(label, watched, "while excluded", false);
         let r = self.sock.del_rule(&rule);
         if !self.tap.check(
             r.is_ok(),
@@ -283,17 +274,29 @@ impl<W: Write> Validator<W> {
         ) {
             return;
         }
+        self.info_container_probe_has_record(label, watched, "once the rule is gone", true);
+        self.flush(label);
+    }
+
+    /// A probe in a fresh container: whether its events carry the record (`expect`), `when`
+    /// describing the state of the exclude rule.
+    fn info_container_probe_has_record(
+        &mut self,
+        label: &str,
+        watched: &Path,
+        when: &str,
+        expect: bool,
+    ) {
         if let Some((host, got)) = self.info_probe_container(label, watched) {
             let p = host.probed;
             self.tap.report(eval_info_task(
-                &format!("{label}: once the rule is gone, a probe in a container"),
+                &format!("{label}: {when}, a probe in a container"),
                 &got,
                 &p,
-                true,
+                expect,
             ));
             self.info_release(label, host, &got);
         }
-        self.flush(label);
     }
 
     /// The ids of the validator's namespaces.
