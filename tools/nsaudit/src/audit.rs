@@ -14,7 +14,7 @@ use netlink_packet_audit::{
     AuditMessage, StatusMessage, StatusMessageBuffer, AUDIT_GET,
 };
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, Parseable, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, Parseable, NLMSG_ERROR, NLMSG_NOOP,
     NLMSG_OVERRUN, NLM_F_ACK, NLM_F_REQUEST,
 };
 use netlink_sys::{protocols::NETLINK_AUDIT, Socket, SocketAddr};
@@ -24,6 +24,8 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 use thiserror::Error;
+
+pub mod rules;
 
 /// `AUDIT_STATUS_ENABLED`.
 pub const AUDIT_STATUS_ENABLED: u32 = 0x1;
@@ -247,7 +249,11 @@ pub enum Incoming {
     Ack { seq: u32 },
     /// `NLMSG_ERROR` with `-errno`: request `seq` failed.
     Error { seq: u32, errno: i32 },
-    /// Anything else (`NLMSG_NOOP`, `NLMSG_DONE`, other control messages).
+    /// One rule of the answer to `AUDIT_LIST_RULES` `seq`: its `struct audit_rule_data`.
+    RuleData { seq: u32, data: Vec<u8> },
+    /// `NLMSG_DONE`: the end of the answer to request `seq`.
+    Done { seq: u32 },
+    /// Anything else (`NLMSG_NOOP`, other control messages).
     Ignored { ty: u16 },
 }
 
@@ -317,7 +323,12 @@ pub fn decode_datagram(buf: &[u8]) -> Result<Vec<Incoming>, AuditError> {
                     status: Status::from(&status),
                 });
             }
-            NLMSG_NOOP | NLMSG_DONE | NLMSG_OVERRUN => out.push(Incoming::Ignored { ty }),
+            rules::LIST_RULES => out.push(Incoming::RuleData {
+                seq,
+                data: payload.to_vec(),
+            }),
+            rules::DONE => out.push(Incoming::Done { seq }),
+            NLMSG_NOOP | NLMSG_OVERRUN => out.push(Incoming::Ignored { ty }),
             _ => out.push(Incoming::Ignored { ty }),
         }
         off += (len + 3) & !3;
@@ -447,16 +458,31 @@ impl AuditSocket {
 
     /// Sends `msg` and waits for its ack; records arriving meanwhile are kept.
     fn request(&mut self, msg: AuditMessage, what: &str) -> Result<u32, AuditError> {
+        let seq = self.next_seq();
+        self.send_and_wait(&encode_request(msg, seq), seq, what)
+    }
+
+    /// The sequence number of the next request.
+    fn next_seq(&mut self) -> u32 {
         self.seq = self.seq.wrapping_add(1).max(1);
-        let seq = self.seq;
-        let buf = encode_request(msg, seq);
-        let sent = self.sock.send(&buf, 0).map_err(io_err("send"))?;
+        self.seq
+    }
+
+    /// Sends the bytes of a request.
+    fn send_raw(&mut self, buf: &[u8]) -> Result<(), AuditError> {
+        let sent = self.sock.send(buf, 0).map_err(io_err("send"))?;
         if sent != buf.len() {
             return Err(AuditError::Io {
                 what: "send",
                 source: io::Error::new(io::ErrorKind::WriteZero, "short send"),
             });
         }
+        Ok(())
+    }
+
+    /// Sends request `seq` and waits for its ack; records arriving meanwhile are kept.
+    fn send_and_wait(&mut self, buf: &[u8], seq: u32, what: &str) -> Result<u32, AuditError> {
+        self.send_raw(buf)?;
         let deadline = Instant::now() + REQUEST_TIMEOUT;
         loop {
             while let Some(msgs) = self.read_datagram_counting()? {

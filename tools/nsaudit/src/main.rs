@@ -61,6 +61,11 @@ enum Cmd {
     /// parent entered, setns(2) and orphans reparented outside are not followed. See
     /// Documentation/report.rst. Exits 1 if a line could not be read (unless --lenient).
     Report(cmd::report::Args),
+    /// Add (-a), delete (-d) or list (-l) audit rules as auditctl does, with the namespace
+    /// fields mntns_id, utsns_id, ipcns_id, userns_id, pidns_id, netns_id, cgroupns_id and
+    /// timens_id (root; a kernel with the series).  Example: -a always,exit -S all -F
+    /// mntns_id!=init audits every system call of tasks outside the initial mount namespace.
+    Rules(cmd::rules::Args),
     /// Run `sh -c CMD` as the audit daemon with rules on the namespace, process and kill system
     /// calls and write every record to FILE (root, in the guest; records the report's fixtures).
     #[command(hide = true)]
@@ -86,5 +91,6 @@ fn main() -> anyhow::Result<ExitCode> {
         Cmd::CheckLog(args) => cmd::check_log::run(args),
         Cmd::Report(args) => cmd::report::run(args),
         Cmd::ReportCapture(args) => cmd::report_capture::run(args),
+        Cmd::Rules(args) => cmd::rules::run(args),
     }
 }

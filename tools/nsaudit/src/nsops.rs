@@ -12,6 +12,7 @@ mod probe;
 mod spawn;
 #[cfg(test)]
 mod tests;
+mod worker;
 
 pub use ident::{
     bind_mount, clone_flag, clone_flags, ns_ident, ns_ident_of_fd, ns_ident_path, ns_idents,
@@ -23,6 +24,7 @@ pub use probe::{
     PROBE_SYSCALLS,
 };
 pub use spawn::{spawn, Child, Hold, Method, Spawned};
+pub use worker::{user_text, worker, Order, Worker};
 
 use crate::guest::{child_exit, fork_child, reap, GuestError};
 use crate::reference::{NsIdent, NsKind};

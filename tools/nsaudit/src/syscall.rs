@@ -57,6 +57,11 @@ pub fn name(arch: Option<&str>, nr: u32) -> Option<&'static str> {
     NAMES.iter().find(|(n, _)| *n == nr).map(|(_, s)| *s)
 }
 
+/// The x86_64 number of system call `name`, when nsaudit knows it.
+pub fn number(name: &str) -> Option<u32> {
+    NAMES.iter().find(|(_, s)| *s == name).map(|(n, _)| *n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,7 @@ mod filters;
 mod info;
 mod info_eval;
 mod nesting;
+mod nsrules;
 mod pinned;
 mod scenarios;
 mod stream;
@@ -345,6 +346,7 @@ impl<W: Write> Validator<W> {
         self.scenario_comm();
         self.scenario_types();
         self.scenario_nsinfo();
+        self.scenario_nsrules();
         self.scenario_rmmod();
         self.teardown();
     }

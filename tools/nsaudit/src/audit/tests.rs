@@ -62,7 +62,8 @@ fn decodes_acks_and_errors() {
     nack.extend_from_slice(&orig);
     let mut d = msg(16 + ack.len() as u32, NLMSG_ERROR, 0, 7, &ack);
     d.extend(msg(16 + nack.len() as u32, NLMSG_ERROR, 0, 8, &nack));
-    d.extend(msg(16, NLMSG_DONE, 0, 8, &[]));
+    d.extend(msg(16, rules::DONE, 0, 8, &[]));
+    d.extend(msg(16 + 4, 1013, 0, 9, &[1, 2, 3, 4]));
     assert_eq!(
         decode_datagram(&d).unwrap(),
         [
@@ -71,7 +72,11 @@ fn decodes_acks_and_errors() {
                 seq: 8,
                 errno: libc::EPERM
             },
-            Incoming::Ignored { ty: NLMSG_DONE }
+            Incoming::Done { seq: 8 },
+            Incoming::RuleData {
+                seq: 9,
+                data: vec![1, 2, 3, 4]
+            }
         ]
     );
 }

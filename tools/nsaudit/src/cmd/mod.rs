@@ -9,6 +9,7 @@ pub mod demo;
 pub mod flood;
 pub mod report;
 pub mod report_capture;
+pub mod rules;
 pub mod snapshot;
 pub mod stress;
 pub mod validate;

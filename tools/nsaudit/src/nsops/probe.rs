@@ -95,7 +95,7 @@ pub(super) fn decode_probe(b: &[u8; PROBE_LEN]) -> ChildResult<Probed> {
 }
 
 /// The ids of this task's namespaces.
-fn own_ids() -> ChildResult<NsInfo> {
+pub(super) fn own_ids() -> ChildResult<NsInfo> {
     let idents = child_idents(None, false)?;
     let mut ids = [0u64; NsKind::COUNT];
     for k in NsKind::ALL {
@@ -186,7 +186,7 @@ pub fn spawn_inside(
 }
 
 /// Reads one probe report from `rep`, written by a task of the child `pid`.
-fn read_probe(rep: &OwnedFd, pid: Pid) -> Result<Probed, NsError> {
+pub(super) fn read_probe(rep: &OwnedFd, pid: Pid) -> Result<Probed, NsError> {
     let mut b = [0u8; PROBE_LEN];
     match read_exact(rep, &mut b) {
         Ok(true) => decode_probe(&b).map_err(|(stage, errno)| NsError::Child {
@@ -203,7 +203,7 @@ fn read_probe(rep: &OwnedFd, pid: Pid) -> Result<Probed, NsError> {
 }
 
 /// `watched` as a C string.
-fn c_path(watched: &Path) -> Result<CString, NsError> {
+pub(super) fn c_path(watched: &Path) -> Result<CString, NsError> {
     CString::new(watched.as_os_str().as_encoded_bytes()).map_err(|e| NsError::Io {
         what: format!("path {}", watched.display()),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
