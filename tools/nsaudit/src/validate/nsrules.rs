@@ -31,11 +31,11 @@ pub fn keyed_open_pids(got: &[Got]) -> BTreeSet<i32> {
         .collect()
 }
 
-/// The ids of the `AUDIT_NS_INFO` records in `got` of events whose `SYSCALL` record is task
-/// `pid`'s.
+/// The ids of the `AUDIT_NS_INFO` records in `got` of the `openat` events of task `pid`.
 fn infos_of(got: &[Got], pid: i32) -> Vec<crate::nsinfo::NsInfo> {
     task_events(got, pid)
         .iter()
+        .filter(|e| e.syscall == Some(SYS_OPENAT))
         .flat_map(|e| e.infos.iter().flatten().copied())
         .collect()
 }
@@ -526,5 +526,60 @@ impl<W: Write> Validator<W> {
                     .check(false, &format!("{what}: a worker exits cleanly"), e);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syscall(serial: u64, nr: u32, pid: i32, key: &str) -> Got {
+        let text = format!(
+            "audit(1795977856.816:{serial}): arch=c000003e syscall={nr} success=yes exit=3 a0=0 \
+             a1=0 a2=0 a3=0 items=1 ppid=1 pid={pid} auid=4294967295 uid=0 gid=0 euid=0 suid=0 \
+             fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"w\" exe=\"/bin/w\" \
+             key={key}"
+        );
+        Got::new(AUDIT_SYSCALL, text).0
+    }
+
+    #[test]
+    fn keyed_opens_are_the_openat_events_with_the_key() {
+        let got = [
+            syscall(1, SYS_OPENAT, 10, "\"nsrule\""),
+            syscall(2, SYS_OPENAT, 11, "(null)"),
+            syscall(3, SYS_OPENAT, 12, "\"other\""),
+            syscall(4, 39, 13, "\"nsrule\""),
+            syscall(5, SYS_OPENAT, 14, "\"nsrule\""),
+        ];
+        assert_eq!(keyed_open_pids(&got), BTreeSet::from([10, 14]));
+    }
+
+    #[test]
+    fn refused_rules_are_what_the_kernel_checks() {
+        let rules = refused_rules(4096);
+        let text: Vec<String> = rules.iter().map(|(_, r)| r.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "-a always,exit -S openat -F mntns_id=0",
+                "-a always,exit -S openat -F netns_id=3",
+                // 4096 as 4 bytes: shown as text, sent as a 4-byte value.
+                &format!(
+                    "-a always,exit -S openat -F mntns_id={}",
+                    String::from_utf8_lossy(&4096u32.to_ne_bytes())
+                ),
+                &format!(
+                    "-a always,exit -S openat -F utsns_id={}",
+                    String::from_utf8_lossy(&[1; 9])
+                ),
+                "-a always,exit -S openat -F mntns_id&4096",
+                "-a never,task -F mntns_id=4096",
+                "-a always,exit -S openat -F f35=1",
+            ]
+        );
+        // The lengths the kernel sees for the raw values.
+        let len = |i: usize| u32::from_ne_bytes(rules[i].1.encode()[524..528].try_into().unwrap());
+        assert_eq!((len(2), len(3)), (4, 9));
     }
 }
