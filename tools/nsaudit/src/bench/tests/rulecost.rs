@@ -162,3 +162,63 @@ fn rule_cost_ratios_are_paired_by_round() {
     );
     assert_eq!(RuleCostResult::default().ratios()[0].1, None);
 }
+
+#[test]
+fn rule_cost_in_the_table_and_json() {
+    let r = report();
+    let t = render_table(&r);
+    assert!(
+        t.contains(
+            "rule cost: 30000 getppid calls per block, at most one rule loaded; the \
+             container's mntns_id is 4026532100\n"
+        ),
+        "{t}"
+    );
+    for line in [
+        "\ncontainer-none            2.00 (2.00-2.00)          0.00  none\n",
+        "\nhost-ns                   1.26 (1.20-1.32)          0.00  \
+         -a always,exit -S getppid -F mntns_id=18446744073709551615\n",
+        "\ncontainer-ns-select       5.25 (5.00-5.50)          4.00  \
+         -a always,exit -S getppid -F mntns_id=4026532100\n",
+        "\n  host-ns/host-uid                          1.145 (1.091-1.200)\n",
+        "\n  container-ns-select/container-uid-select  1.050 (1.000-1.100)\n",
+    ] {
+        assert!(t.contains(line), "{line:?} in\n{t}");
+    }
+    // After the events, before the flood.
+    let at = |what: &str| t.find(what).unwrap_or_else(|| panic!("{what:?} in {t}"));
+    assert!(at("\naudited system call events: ") < at("\nrule cost: "));
+    assert!(at("\nrule cost: ") < at("\nflood: "));
+    let j: serde_json::Value = serde_json::from_str(&render_json(&r)).unwrap();
+    let c = &j["rule_cost"];
+    assert_eq!(c["calls_per_block"], 30000);
+    assert_eq!(c["container_mntns_id"], 4026532100u64);
+    // The blocks in the order of RuleBlock::ALL.
+    let text = render_json(&r);
+    let at: Vec<usize> = RuleBlock::ALL
+        .iter()
+        .map(|b| text.find(&format!("\"{}\": {{", b.name())).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    let b = &c["blocks"]["container-uid-select"];
+    assert_eq!(b["rule"], "-a always,exit -S getppid -F uid=0");
+    assert_eq!(b["us_per_call"], serde_json::json!([5, 5]));
+    assert_eq!(b["records_per_call"], 4);
+    assert!(c["blocks"]["host-none"]["rule"].is_null());
+    assert_eq!(c["blocks"]["host-ns"]["per_call_us"]["median"], 1.26);
+    assert_eq!(
+        c["ratios"].as_object().unwrap().len(),
+        RULE_COST_RATIOS.len()
+    );
+    assert_eq!(c["ratios"]["host-ns/host-none"]["max"], 1.32);
+    assert_eq!(
+        c["ratios"]["container-ns-select/container-uid-select"]["median"],
+        1.05
+    );
+    // Not measured: said so, and null in JSON.
+    let mut r = report();
+    r.rule_cost = None;
+    assert!(render_table(&r).contains("\nrule cost: not measured (--no-rule-cost)\n"));
+    let j: serde_json::Value = serde_json::from_str(&render_json(&r)).unwrap();
+    assert!(j["rule_cost"].is_null());
+}
