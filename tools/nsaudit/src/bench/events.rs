@@ -88,10 +88,12 @@ pub fn events_rule() -> Rule {
 }
 
 /// The body of a worker: answers each request of `n` calls (8 bytes) with the nanoseconds
-/// they took (8 bytes), after a first answer of 0 that says it runs; 0 calls or the end of the
+/// they took (8 bytes), after a first answer that says it runs: the id of its mount namespace
+/// (`NS_GET_ID` of `/proc/self/ns/mnt`), 0 if it cannot read it.  0 calls or the end of the
 /// requests ends it.
 pub(super) fn worker_main(cmd: &OwnedFd, answer: &OwnedFd) -> i32 {
-    if write_all(answer, &0u64.to_ne_bytes()).is_err() {
+    let mntns = nsops::ns_ident(None, NsKind::Mnt).map_or(0, |i| i.id);
+    if write_all(answer, &mntns.to_ne_bytes()).is_err() {
         return 1;
     }
     loop {
@@ -121,6 +123,8 @@ pub(super) struct Worker {
     pid: Pid,
     cmd: Option<OwnedFd>,
     answer: OwnedFd,
+    /// The id of its mount namespace, as it read it; 0: unknown.
+    mntns: u64,
 }
 
 impl Worker {
@@ -145,10 +149,14 @@ impl Worker {
             pid,
             cmd: Some(cmd_w),
             answer: ans_r,
+            mntns: 0,
         };
         let mut b = [0u8; 8];
         match read_exact(&w.answer, &mut b) {
-            Ok(true) => Ok(w),
+            Ok(true) => {
+                w.mntns = u64::from_ne_bytes(b);
+                Ok(w)
+            }
             _ => {
                 let _ = w.stop();
                 Err(BenchError::Command {
@@ -161,6 +169,11 @@ impl Worker {
                 })
             }
         }
+    }
+
+    /// The id of the worker's mount namespace (`NS_GET_ID`), [`None`] if it could not read it.
+    pub(super) fn mntns(&self) -> Option<u64> {
+        (self.mntns != 0).then_some(self.mntns)
     }
 
     /// Has the worker make `n` calls; how long they took.

@@ -3,6 +3,7 @@
 //! bench.json: the report as serde types, with the field names and nesting that the committed
 //! `Documentation/bench/*/bench.json` files have and that `scripts/bench` reads.
 
+use super::render::micros;
 use super::*;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -180,18 +181,6 @@ struct EventsJson {
     ratio_host_on_off: Option<SpreadJson>,
 }
 
-/// A spread of seconds in microseconds.
-fn micros(s: Option<Spread>) -> Option<Spread> {
-    s.map(|s| Spread {
-        n: s.n,
-        median: s.median * 1e6,
-        min: s.min * 1e6,
-        max: s.max * 1e6,
-        q1: s.q1 * 1e6,
-        q3: s.q3 * 1e6,
-    })
-}
-
 impl EventsJson {
     fn new(e: &EventsResult) -> Self {
         let blocks = EventsBlock::ALL
@@ -219,6 +208,59 @@ impl EventsJson {
     }
 }
 
+/// A block of the rule cost measurement.
+#[derive(Debug, Serialize)]
+struct RuleBlockJson {
+    describe: &'static str,
+    /// The rule in auditctl's syntax; `null`: none.
+    rule: Option<String>,
+    us_per_call: Vec<Num>,
+    per_call_us: Option<SpreadJson>,
+    records_per_call: Num,
+}
+
+/// The cost of one rule: no rule, a `uid` rule, a `mntns_id` rule.
+#[derive(Debug, Serialize)]
+struct RuleCostJson {
+    syscall: &'static str,
+    calls_per_block: u64,
+    container_mntns_id: u64,
+    blocks: Ordered<&'static str, RuleBlockJson>,
+    /// Time per call of a block over another's, paired by round, by `<block>/<base>`.
+    ratios: Ordered<String, Option<SpreadJson>>,
+}
+
+impl RuleCostJson {
+    fn new(c: &RuleCostResult) -> Self {
+        let blocks = RuleBlock::ALL
+            .iter()
+            .map(|&b| {
+                let us: Vec<f64> = c.per_call[b.index()].iter().map(|s| s * 1e6).collect();
+                let block = RuleBlockJson {
+                    describe: b.describe(),
+                    rule: b.rule(c.container_mntns).map(|r| r.to_string()),
+                    us_per_call: nums(&us),
+                    per_call_us: spread_json(micros(c.time(b))),
+                    records_per_call: Num(c.records[b.index()]),
+                };
+                (b.name(), block)
+            })
+            .collect();
+        RuleCostJson {
+            syscall: "getppid",
+            calls_per_block: c.calls,
+            container_mntns_id: c.container_mntns,
+            blocks: Ordered(blocks),
+            ratios: Ordered(
+                c.ratios()
+                    .into_iter()
+                    .map(|(name, r)| (name, spread_json(r)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// The whole of bench.json.
 #[derive(Debug, Serialize)]
 struct BenchJson<'a> {
@@ -238,6 +280,8 @@ struct BenchJson<'a> {
     memory: MemoryJson,
     /// `null` when not measured (`--no-events`).
     events: Option<EventsJson>,
+    /// `null` when not measured (`--no-rule-cost`).
+    rule_cost: Option<RuleCostJson>,
 }
 
 impl<'a> BenchJson<'a> {
@@ -293,6 +337,7 @@ impl<'a> BenchJson<'a> {
                 bytes_per_namespace_memavailable: per_ns.map(|(_, avail)| Num(avail)),
             },
             events: r.events.as_ref().map(EventsJson::new),
+            rule_cost: r.rule_cost.as_ref().map(RuleCostJson::new),
         }
     }
 }

@@ -413,14 +413,21 @@ pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<BenchRep
             }
             None => None,
         };
+        let rule_cost = match opts.rule_cost_block {
+            Some(block) => {
+                b.note("rule cost: no rule, a uid rule and a mntns_id rule on getppid");
+                Some(b.rule_cost(block)?)
+            }
+            None => None,
+        };
         b.note("flood");
         let flood = b.flood()?;
         b.note("memory");
         let (memory, core, init) = b.memory()?;
-        Ok::<_, BenchError>((types, events, flood, memory, core, init))
+        Ok::<_, BenchError>((types, events, rule_cost, flood, memory, core, init))
     })();
     let finished = b.finish();
-    let (types, events, flood, memory, module_core, module_init) = result?;
+    let (types, events, rule_cost, flood, memory, module_core, module_init) = result?;
     finished?;
     let (_, _, cpus) = cpu_times()?;
     let kernel = read_file("/proc/sys/kernel/osrelease")
@@ -439,6 +446,7 @@ pub fn run(opts: &BenchOptions, log: &mut dyn std::io::Write) -> Result<BenchRep
         module_init,
         memory,
         events,
+        rule_cost,
         seconds: started.elapsed().as_secs_f64(),
     };
     for (name, text) in [

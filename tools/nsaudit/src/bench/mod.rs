@@ -22,10 +22,12 @@
 //! median and range.
 //!
 //! It also measures what the audit core's `AUDIT_NS_INFO` record costs an audited system call
-//! event of a task in a container and of one on the host (`events.rs`), how many records per
-//! second the daemon receives under a flood (and whether audit lost any), the module's size,
-//! and the memory a live namespace costs with and without the module.  The statistics, the parsers of `/proc` files and the output formats are pure
-//! functions with unit tests; the measurements are I/O at the edge.
+//! event of a task in a container and of one on the host (`events.rs`), what one `mntns_id`
+//! rule costs a system call against a `uid` rule and no rule (`rulecost.rs`), how many records
+//! per second the daemon receives under a flood (and whether audit lost any), the module's
+//! size, and the memory a live namespace costs with and without the module.  The statistics,
+//! the parsers of `/proc` files and the output formats are pure functions with unit tests; the
+//! measurements are I/O at the edge.
 
 mod events;
 mod json;
@@ -34,6 +36,7 @@ mod model;
 mod procfs;
 mod reader;
 mod render;
+mod rulecost;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -42,12 +45,13 @@ pub use events::{events_order, events_rule, EventsBlock, EVENTS_KINDS};
 pub use json::render_json;
 pub use measure::run;
 pub use model::{
-    targets, BenchReport, EventsResult, FloodResult, MemResult, TypeResult, TARGET_AUDIT_OFF,
-    TARGET_MODULE,
+    targets, BenchReport, EventsResult, FloodResult, MemResult, RuleCostResult, TypeResult,
+    TARGET_AUDIT_OFF, TARGET_MODULE,
 };
 pub use procfs::{parse_meminfo, parse_number, parse_proc_stat};
 pub use reader::Counts;
 pub use render::{clock_name, render_dat, render_table};
+pub use rulecost::{rule_cost_order, RuleBlock, RULE_COST_NO_NS, RULE_COST_RATIOS, RULE_COST_UID};
 pub use stats::{cycles_for, paired_ratios, spread, Spread};
 
 use crate::audit::{AuditError, AuditSocket, Rule, Status, AUDIT_ARCH_X86_64};
@@ -196,6 +200,9 @@ pub struct BenchOptions {
     /// How long a block of the audited system call events should take; [`None`]: they are not
     /// measured.
     pub events_block: Option<Duration>,
+    /// How long a block of the rule cost measurement should take; [`None`]: it is not
+    /// measured.
+    pub rule_cost_block: Option<Duration>,
     /// Where to write `bench.json`, `bench.txt` and `bench.dat`.
     pub out: PathBuf,
     /// Whether this is the short run.
@@ -217,6 +224,8 @@ pub struct BenchArgs {
     pub pin: Option<u32>,
     pub events_block_ms: Option<u64>,
     pub no_events: bool,
+    pub rule_cost_block_ms: Option<u64>,
+    pub no_rule_cost: bool,
     pub out: PathBuf,
     pub icount: bool,
 }
@@ -248,19 +257,9 @@ impl BenchOptions {
         if !(1..=5000).contains(&pin) {
             return bad(format!("--pin {pin}: must be 1 to 5000"));
         }
-        let events_block = match (a.no_events, a.events_block_ms) {
-            (true, Some(_)) => {
-                return bad("--events-block-ms with --no-events: measure them or not".into())
-            }
-            (true, None) => None,
-            (false, ms) => {
-                let ms = ms.unwrap_or(events_ms);
-                if !(20..=60_000).contains(&ms) {
-                    return bad(format!("--events-block-ms {ms}: must be 20 to 60000"));
-                }
-                Some(Duration::from_millis(ms))
-            }
-        };
+        let events_block = optional_block("events", a.no_events, a.events_block_ms, events_ms)?;
+        let rule_cost_block =
+            optional_block("rule-cost", a.no_rule_cost, a.rule_cost_block_ms, events_ms)?;
         if a.out.as_os_str().is_empty() {
             return bad("--out: an empty path".into());
         }
@@ -279,9 +278,35 @@ impl BenchOptions {
             flood,
             pin,
             events_block,
+            rule_cost_block,
             out: a.out.clone(),
             quick: a.quick,
             icount: a.icount,
         })
+    }
+}
+
+/// The block length of a measurement that `--no-<name>` skips and `--<name>-block-ms` sets
+/// (default `default_ms`): [`None`] when skipped.
+fn optional_block(
+    name: &str,
+    skip: bool,
+    ms: Option<u64>,
+    default_ms: u64,
+) -> Result<Option<Duration>, BenchError> {
+    match (skip, ms) {
+        (true, Some(_)) => Err(BenchError::BadArg(format!(
+            "--{name}-block-ms with --no-{name}: measure it or not"
+        ))),
+        (true, None) => Ok(None),
+        (false, ms) => {
+            let ms = ms.unwrap_or(default_ms);
+            if !(20..=60_000).contains(&ms) {
+                return Err(BenchError::BadArg(format!(
+                    "--{name}-block-ms {ms}: must be 20 to 60000"
+                )));
+            }
+            Ok(Some(Duration::from_millis(ms)))
+        }
     }
 }

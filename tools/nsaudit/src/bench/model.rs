@@ -105,6 +105,42 @@ impl EventsResult {
     }
 }
 
+/// The cost of one rule on `getppid`: no rule, a `uid` rule and a `mntns_id` rule.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleCostResult {
+    /// `getppid` calls per block.
+    pub calls: u64,
+    /// The id of the container worker's mount namespace, which `container-ns-select` names.
+    pub container_mntns: u64,
+    /// Seconds per call of each round, per block (index of [`RuleBlock::ALL`]).
+    pub per_call: [Vec<f64>; 8],
+    /// Records the daemon received per call, per block (all rounds).
+    pub records: [f64; 8],
+}
+
+impl RuleCostResult {
+    /// Seconds per call of block `b`.
+    pub fn time(&self, b: RuleBlock) -> Option<Spread> {
+        spread(&self.per_call[b.index()])
+    }
+
+    /// The time per call of block `b` over that of `base`, paired by round.
+    pub fn ratio(&self, b: RuleBlock, base: RuleBlock) -> Option<Spread> {
+        spread(&paired_ratios(
+            &self.per_call[b.index()],
+            &self.per_call[base.index()],
+        ))
+    }
+
+    /// The ratios of [`RULE_COST_RATIOS`], named `<block>/<base>`.
+    pub fn ratios(&self) -> Vec<(String, Option<Spread>)> {
+        RULE_COST_RATIOS
+            .iter()
+            .map(|&(b, base)| (format!("{}/{}", b.name(), base.name()), self.ratio(b, base)))
+            .collect()
+    }
+}
+
 /// Memory of pinned namespaces, with and without the module.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemResult {
@@ -159,6 +195,8 @@ pub struct BenchReport {
     pub memory: MemResult,
     /// The audited system call events; [`None`] when they were not measured.
     pub events: Option<EventsResult>,
+    /// The cost of one rule; [`None`] when it was not measured.
+    pub rule_cost: Option<RuleCostResult>,
     /// Seconds the whole run took.
     pub seconds: f64,
 }

@@ -18,6 +18,18 @@ pub(super) fn fmt_spread(s: Option<Spread>, decimals: usize) -> String {
     }
 }
 
+/// A spread of seconds in microseconds.
+pub(super) fn micros(s: Option<Spread>) -> Option<Spread> {
+    s.map(|s| Spread {
+        n: s.n,
+        median: s.median * 1e6,
+        min: s.min * 1e6,
+        max: s.max * 1e6,
+        q1: s.q1 * 1e6,
+        q3: s.q3 * 1e6,
+    })
+}
+
 pub(super) fn verdict(ok: Option<bool>) -> &'static str {
     match ok {
         Some(true) => "met",
@@ -35,7 +47,8 @@ pub fn clock_name(icount: bool) -> &'static str {
     }
 }
 
-/// The text report: rates, ratios, targets, audited system call events, flood, memory.
+/// The text report: rates, ratios, targets, audited system call events, the cost of one rule,
+/// flood, memory.
 pub fn render_table(r: &BenchReport) -> String {
     let mut s = String::new();
     for section in [
@@ -45,6 +58,7 @@ pub fn render_table(r: &BenchReport) -> String {
         table_records,
         table_targets,
         table_events,
+        table_rule_cost,
         table_flood_and_memory,
     ] {
         section(&mut s, r);
@@ -200,6 +214,47 @@ fn table_events(s: &mut String, r: &BenchReport) {
         fmt_spread(e.container_ratio(), 3),
         fmt_spread(e.host_ratio(), 3)
     );
+    let _ = writeln!(s);
+}
+
+/// The cost of one rule on `getppid`: no rule, a `uid` rule, a `mntns_id` rule.
+fn table_rule_cost(s: &mut String, r: &BenchReport) {
+    let Some(c) = &r.rule_cost else {
+        let _ = writeln!(s, "rule cost: not measured (--no-rule-cost)");
+        let _ = writeln!(s);
+        return;
+    };
+    let _ = writeln!(
+        s,
+        "rule cost: {} getppid calls per block, at most one rule loaded; the container's \
+         mntns_id is {}",
+        c.calls, c.container_mntns
+    );
+    let _ = writeln!(
+        s,
+        "{:<20} {:>21} {:>13}  rule",
+        "block", "us per call (min-max)", "records/call"
+    );
+    for b in RuleBlock::ALL {
+        let rule = b
+            .rule(c.container_mntns)
+            .map_or("none".into(), |r| r.to_string());
+        let _ = writeln!(
+            s,
+            "{:<20} {:>21} {:>13.2}  {}",
+            b.name(),
+            fmt_spread(micros(c.time(b)), 2),
+            c.records[b.index()],
+            rule
+        );
+    }
+    let _ = writeln!(
+        s,
+        "time per call of a block over another's, same round: median (min-max)"
+    );
+    for (name, ratio) in c.ratios() {
+        let _ = writeln!(s, "  {:<41} {}", name, fmt_spread(ratio, 3));
+    }
     let _ = writeln!(s);
 }
 

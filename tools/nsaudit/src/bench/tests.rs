@@ -4,6 +4,8 @@ use super::events::Worker;
 use super::measure::{cycle, needs_first_process};
 use super::*;
 
+mod rulecost;
+
 fn args() -> BenchArgs {
     BenchArgs {
         module: "/lib/modules/ns_audit.ko".into(),
@@ -217,6 +219,7 @@ fn report() -> BenchReport {
             samples: vec![(false, 100, 120), (true, 100, 126)],
         },
         events: Some(events()),
+        rule_cost: Some(rule_cost()),
         seconds: 12.0,
     }
 }
@@ -235,6 +238,29 @@ fn events() -> EventsResult {
         ],
         records: [4.0, 3.0, 3.0, 3.0],
         info_records: [1.0, 0.0, 0.0, 0.0],
+    }
+}
+
+/// Two rounds of the rule cost, in microseconds per call in the order of [`RuleBlock::ALL`]:
+/// the container at 2.0 without a rule, 2.2 and 2.4 with the uid and mntns_id rules that match
+/// nothing, 5.0 and 5.5 with those that select; the host at 1.0, 1.1 and 1.2; the second round
+/// as the first but the container's ns-select at 5.0 and the host's ns at 1.32.
+fn rule_cost() -> RuleCostResult {
+    let us = |a: f64, b: f64| vec![a * 1e-6, b * 1e-6];
+    RuleCostResult {
+        calls: 30000,
+        container_mntns: 4026532100,
+        per_call: [
+            us(2.0, 2.0),
+            us(2.2, 2.2),
+            us(2.4, 2.4),
+            us(5.0, 5.0),
+            us(5.5, 5.0),
+            us(1.0, 1.0),
+            us(1.1, 1.1),
+            us(1.2, 1.32),
+        ],
+        records: [0.0, 0.0, 0.0, 4.0, 4.0, 0.0, 0.0, 0.0],
     }
 }
 
@@ -446,12 +472,24 @@ fn events_in_the_table_and_json() {
 #[test]
 fn getppid_workers_on_this_host() {
     let mut host = Worker::start(false).unwrap();
+    // The host worker shares this process's mount namespace (where the kernel has NS_GET_ID).
+    match nsops::ns_ident(None, NsKind::Mnt) {
+        Ok(me) => assert_eq!(host.mntns(), Some(me.id)),
+        Err(e) => {
+            eprintln!("SKIPPED: NS_GET_ID of /proc/self/ns/mnt: {e}");
+            assert_eq!(host.mntns(), None);
+        }
+    }
     assert!(host.run(100).unwrap() > Duration::ZERO);
     assert!(host.run(1).unwrap() > Duration::ZERO);
     host.stop().unwrap();
     // In new namespaces: root (or unprivileged user namespaces) only.
     match Worker::start(true) {
         Ok(mut c) => {
+            // In a mount namespace of its own.
+            if let (Some(id), Some(h)) = (c.mntns(), host.mntns()) {
+                assert_ne!(id, h);
+            }
             assert!(c.run(100).unwrap() > Duration::ZERO);
             c.stop().unwrap();
             // Stopping twice is harmless; a stopped worker runs nothing.

@@ -40,6 +40,13 @@ pub struct Args {
     /// Skip the measurement of audited system call events with AUDIT_NS_INFO on and off.
     #[arg(long)]
     no_events: bool,
+    /// Length of a block of getppid calls in the rule cost measurement (no rule, a uid rule, a
+    /// mntns_id rule; a task in a container and one on the host), ms [default: 200, quick 100].
+    #[arg(long, value_name = "MS")]
+    rule_cost_block_ms: Option<u64>,
+    /// Skip the measurement of the cost of one rule (uid against mntns_id against none).
+    #[arg(long)]
+    no_rule_cost: bool,
     /// Directory for bench.json, bench.txt and bench.dat.
     #[arg(long, default_value = "/out")]
     out: PathBuf,
@@ -60,6 +67,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         pin: args.pin,
         events_block_ms: args.events_block_ms,
         no_events: args.no_events,
+        rule_cost_block_ms: args.rule_cost_block_ms,
+        no_rule_cost: args.no_rule_cost,
         out: args.out,
         icount: args.icount,
     })?;
