@@ -606,8 +606,10 @@ impl AuditSocket {
                 "type {ty} is not a user message type (1100-1199)"
             )));
         }
+        // With its NUL, as auditctl sends it: audit_receive_msg() writes one over the last
+        // byte of the text.
         self.request(
-            AuditMessage::Event((ty, text.to_string())),
+            AuditMessage::Event((ty, format!("{text}\0"))),
             &format!("sending a user message of type {ty}"),
         )
         .map(drop)

@@ -10,7 +10,9 @@
 //! records for our own namespaces), unshare and clone3 of each type alone, unshare of all eight,
 //! three nested user and three nested cgroup namespaces, two time namespaces unshared one after
 //! the other, network, UTS, cgroup and time namespaces pinned by an fd or a bind mount, setns
-//! into them, exclude rules on msgtypes 1345, 1352 and 1355, audit disabled, a comm made to look
+//! into them, exclude rules on msgtypes 1345, 1352 and 1355, rules by namespace (two
+//! containers and the host under exit, exclude and user rules on namespace ids, and the rules
+//! the kernel refuses), audit disabled, a comm made to look
 //! like more fields, the `types` parameter (bad values, then one kind at a time), the
 //! `AUDIT_NS_INFO` record of the audit core (a task in a container, tasks that enter it with
 //! setns, a task on the host, an exclude rule on 1356), rmmod;
@@ -342,11 +344,11 @@ impl<W: Write> Validator<W> {
         self.scenario_nested();
         self.scenario_pinned();
         self.scenario_exclude();
+        self.scenario_nsrules();
         self.scenario_disabled();
         self.scenario_comm();
         self.scenario_types();
         self.scenario_nsinfo();
-        self.scenario_nsrules();
         self.scenario_rmmod();
         self.teardown();
     }

@@ -33,6 +33,9 @@ impl Order {
     }
 }
 
+/// The order to exit.
+const QUIT: u8 = b'q';
+
 /// The text of a worker's user message.
 pub fn user_text(pid: i32) -> String {
     format!("nsaudit worker {pid} says hello")
@@ -93,6 +96,9 @@ pub fn worker(kinds: &[NsKind], file: &Path) -> Result<Worker, NsError> {
         let mut b = [0u8; 1];
         // End of file: the caller let it go, or is gone.
         while let Ok(true) = read_exact(&ord_r, &mut b) {
+            if b[0] == QUIT {
+                return 0;
+            }
             if write_all(&rep_w, &obey(b[0], me, &file).to_ne_bytes()).is_err() {
                 return 1;
             }
@@ -143,9 +149,13 @@ impl Worker {
 
     /// Lets the worker exit and reaps the task that made its namespaces.
     pub fn release(&mut self) -> Result<(), NsError> {
-        if self.orders.take().is_none() {
+        // Told to quit rather than left to see the end of the pipe, which children forked
+        // later (other workers) hold open too.
+        let Some(orders) = self.orders.take() else {
             return Ok(());
-        }
+        };
+        let _ = write_all(&orders, &[QUIT]);
+        drop(orders);
         if reap(self.pid)? {
             Ok(())
         } else {
