@@ -487,7 +487,7 @@ impl fmt::Display for RuleSpec {
                     .map_or(format!("{v:#x}"), |a| a.0.to_string()),
                 (Value::Num(v), _) => v.to_string(),
                 (Value::Id(id), _) => id.to_string(),
-                (Value::Bytes(b), _) => String::from_utf8_lossy(b).into_owned(),
+                (Value::Bytes(b), _) => b.escape_ascii().to_string(),
             };
             write!(f, " -F {}{op}{value}", c.field.name())?;
         }

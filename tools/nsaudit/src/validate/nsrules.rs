@@ -572,15 +572,9 @@ mod tests {
             [
                 "-a always,exit -S openat -F mntns_id=0",
                 "-a always,exit -S openat -F netns_id=3",
-                // 4096 as 4 bytes: shown as text, sent as a 4-byte value.
-                &format!(
-                    "-a always,exit -S openat -F mntns_id={}",
-                    String::from_utf8_lossy(&4096u32.to_ne_bytes())
-                ),
-                &format!(
-                    "-a always,exit -S openat -F utsns_id={}",
-                    String::from_utf8_lossy(&[1; 9])
-                ),
+                // 4096 as 4 bytes, 9 bytes of 1: escaped, sent as they are.
+                "-a always,exit -S openat -F mntns_id=\\x00\\x10\\x00\\x00",
+                "-a always,exit -S openat -F utsns_id=\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01",
                 "-a always,exit -S openat -F mntns_id&4096",
                 "-a never,task -F mntns_id=4096",
                 "-a always,exit -S openat -F f35=1",
