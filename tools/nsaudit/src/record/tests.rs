@@ -176,9 +176,23 @@ fn log_type_names() {
     assert_eq!(type_from_name("URINGOP"), Ok(1336));
     assert_eq!(type_from_name("UNKNOWN[1356]"), Ok(1356));
     assert_eq!(type_name(1356), "UNKNOWN[1356]");
+    // The names of patches/audit-userspace/, read but not written.
+    assert_eq!(type_from_name("NS_INIT_MNT"), Ok(1340));
+    assert_eq!(type_from_name("NS_INIT_NET"), Ok(1345));
+    assert_eq!(type_from_name("NS_DEL_NET"), Ok(1351));
+    assert_eq!(type_from_name("NS_INIT_CGROUP"), Ok(1352));
+    assert_eq!(type_from_name("NS_DEL_TIME"), Ok(1355));
+    assert_eq!(type_from_name("NS_INFO"), Ok(1356));
+    assert_eq!(type_name(1340), "UNKNOWN[1340]");
+    for (i, (name, ty)) in NS_TYPE_NAMES.iter().enumerate() {
+        assert_eq!(usize::from(*ty), 1340 + i, "{name}");
+        assert_eq!(type_from_name(name), Ok(*ty));
+    }
     for bad in [
         "",
         "FOO",
+        "NS_INIT",
+        "NS_INIT_NETS",
         "UNKNOWN[]",
         "UNKNOWN[x]",
         "UNKNOWN[70000]",
