@@ -100,7 +100,7 @@ AUDIT_PKG=audit
 AUDIT_PKG_VERSION=${AUDIT_PKG_VERSION:-1:4.2.1-1}
 AUDIT_SUITE=sid
 AUDIT_SRC=${NSAUDIT_AUDIT_SRC:-$NSAUDIT_CACHE/src/audit-${AUDIT_PKG_VERSION#*:}}
-AUDIT_PATCHES=$NSAUDIT_ROOT/patches/audit-userspace
+AUDIT_PATCHES=${NSAUDIT_AUDIT_PATCHES:-$NSAUDIT_ROOT/patches/audit-userspace}
 
 # audit_key: the cache key of the audit userspace build by scripts/audit-userspace: the
 # version, its patch series and the script.
