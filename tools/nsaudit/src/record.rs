@@ -127,8 +127,12 @@ pub fn type_name(ty: u16) -> String {
 }
 
 /// Names auditd writes for a few more types; accepted when reading a log, never written.
-const MORE_NAMES: [(&str, u16); 8] = [
+const MORE_NAMES: [(&str, u16); 12] = [
     ("DAEMON_START", 1200),
+    ("DAEMON_END", 1201),
+    ("DAEMON_ABORT", 1202),
+    ("DAEMON_CONFIG", 1203),
+    ("DAEMON_ROTATE", 1204),
     ("CONFIG_CHANGE", 1305),
     ("KERN_MODULE", 1330),
     ("SERVICE_START", 1130),

@@ -172,6 +172,9 @@ fn log_type_names() {
     assert_eq!(type_from_name("CONFIG_CHANGE"), Ok(1305));
     assert_eq!(type_from_name("EXECVE"), Ok(1309));
     assert_eq!(type_from_name("PATH"), Ok(1302));
+    // auditd's own records, at its start and end.
+    assert_eq!(type_from_name("DAEMON_START"), Ok(1200));
+    assert_eq!(type_from_name("DAEMON_END"), Ok(1201));
     // auditd names io_uring's record; AUDIT_NS_INFO it does not know.
     assert_eq!(type_from_name("URINGOP"), Ok(1336));
     assert_eq!(type_from_name("UNKNOWN[1356]"), Ok(1356));
