@@ -2,7 +2,8 @@
 #
 # nsaudit: audit records for Linux namespaces.
 #
-#   make run      set up, build, boot the patched kernel, load ns_audit.ko, show the records
+#   make run      set up, build, boot the patched kernel with auditd, load ns_audit.ko, show
+#                 the records with ausearch
 #   make test     make check, then every test: host tests, KUnit and the validator in the guest
 #   make check    checkpatch, the series in other configs, rustfmt, clippy, rustdoc, the docs build
 #   make stress   the debug kernel (KASAN, lockdep, kmemleak) under namespace churn
@@ -35,8 +36,19 @@ module:
 tools:
 	$(SCRIPTS)/tools
 
+# In the guest: the real auditd writes /var/log/audit/audit.log, the demo loads the module,
+# creates and drops a namespace of each type and waits for their records in the log, and
+# ausearch shows them by name.
+NS_TYPES := NS_INIT_MNT,NS_INIT_UTS,NS_INIT_IPC,NS_INIT_USER,NS_INIT_PID,NS_INIT_NET,$\
+	NS_INIT_CGROUP,NS_INIT_TIME,NS_DEL_MNT,NS_DEL_UTS,NS_DEL_IPC,NS_DEL_USER,NS_DEL_PID,$\
+	NS_DEL_NET,NS_DEL_CGROUP,NS_DEL_TIME
+RUN_GUEST := nsaudit-auditd start && \
+	nsaudit demo --auditd /var/log/audit/audit.log --module /lib/modules/ns_audit.ko && \
+	echo "\# ausearch -m $(NS_TYPES) -i" && ausearch -m $(NS_TYPES) -i && \
+	nsaudit-auditd stop
+
 run: setup
-	$(SCRIPTS)/vm-run --no-module --timeout 600 -- nsaudit demo --module /lib/modules/ns_audit.ko
+	$(SCRIPTS)/vm-run --no-module --auditd --timeout 600 -- sh -c '$(RUN_GUEST)'
 
 check: setup
 	$(SCRIPTS)/check

@@ -93,3 +93,24 @@ series_key() {
 kernel_key() {
 	series_key "$NSAUDIT_ROOT/scripts/kernel" "$@"
 }
+
+# The audit userspace that patches/audit-userspace/ applies to: Debian's audit source package
+# from sid, with Debian's patches applied.
+AUDIT_PKG=audit
+AUDIT_PKG_VERSION=${AUDIT_PKG_VERSION:-1:4.2.1-1}
+AUDIT_SUITE=sid
+AUDIT_SRC=${NSAUDIT_AUDIT_SRC:-$NSAUDIT_CACHE/src/audit-${AUDIT_PKG_VERSION#*:}}
+AUDIT_PATCHES=${NSAUDIT_AUDIT_PATCHES:-$NSAUDIT_ROOT/patches/audit-userspace}
+
+# audit_key: the cache key of the audit userspace build by scripts/audit-userspace: the
+# version, its patch series and the script.
+audit_key() {
+	local p
+	{
+		echo "$AUDIT_PKG $AUDIT_PKG_VERSION"
+		for p in "$AUDIT_PATCHES"/[0-9][0-9][0-9][0-9]-*.patch; do
+			[ -e "$p" ] && sha256sum <"$p"
+		done
+		sha256sum <"$NSAUDIT_ROOT/scripts/audit-userspace"
+	} | sha256sum | cut -c1-16
+}

@@ -8,11 +8,11 @@ use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::module_loaded;
 use crate::nsinfo::AUDIT_NS_INFO;
 use crate::nsops::{self, Hold, Method, NsError};
-use crate::record::{format_log_line, parse_record, AUDIT_SYSCALL};
+use crate::record::{format_log_line, parse_log, parse_record, Record, AUDIT_SYSCALL};
 use crate::reference::{is_ns_type, NsKind};
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -24,6 +24,14 @@ pub struct DemoOptions {
     pub module: PathBuf,
     /// How long to wait for all the records: an INIT and a DEL of every type.
     pub timeout: Duration,
+}
+
+/// The demo with a real audit daemon: it writes the records to `log`.
+#[derive(Debug, Clone)]
+pub struct AuditdOptions {
+    pub demo: DemoOptions,
+    /// The audit daemon's log, e.g. `/var/log/audit/audit.log`.
+    pub log: PathBuf,
 }
 
 #[derive(Debug, Error)]
@@ -38,6 +46,10 @@ pub enum DemoError {
     Output(#[from] std::io::Error),
     #[error("no record within {after:?} for: {missing}")]
     Timeout { after: Duration, missing: String },
+    #[error("no audit daemon is registered: start auditd first")]
+    NoDaemon,
+    #[error("cannot read {path}: {why}")]
+    Log { path: String, why: String },
 }
 
 /// A namespace's record: INIT or DEL.
@@ -74,10 +86,12 @@ impl Expect {
 
     /// Takes a record; true if it is one of the expected ones.
     pub fn see(&mut self, ty: u16, text: &str) -> bool {
+        parse_record(ty, text).is_ok_and(|rec| self.see_record(ty, &rec))
+    }
+
+    /// Takes a parsed record; true if it is one of the expected ones.
+    pub fn see_record(&mut self, ty: u16, rec: &Record) -> bool {
         let Some((kind, init)) = NsKind::from_type(ty) else {
-            return false;
-        };
-        let Ok(rec) = parse_record(ty, text) else {
             return false;
         };
         let key = format!("{}ns_id", kind.name());
@@ -133,28 +147,35 @@ impl<W: Write> Printer<'_, W> {
     }
 }
 
+/// Loads the module with `insmod` unless it is loaded.
+fn load_module(module: &Path) -> Result<(), DemoError> {
+    if module_loaded() {
+        return Ok(());
+    }
+    let module = module.to_string_lossy().into_owned();
+    let o = Command::new("insmod")
+        .arg(&module)
+        .output()
+        .map_err(|e| DemoError::Insmod {
+            module: module.clone(),
+            why: e.to_string(),
+        })?;
+    if !o.status.success() {
+        return Err(DemoError::Insmod {
+            module,
+            why: String::from_utf8_lossy(&o.stderr).trim().to_string(),
+        });
+    }
+    Ok(())
+}
+
 fn demo<W: Write>(
     sock: &mut AuditSocket,
     opts: &DemoOptions,
     out: &mut W,
 ) -> Result<(), DemoError> {
     sock.add_rule(&Rule::never_kexec_load())?;
-    if !module_loaded() {
-        let module = opts.module.to_string_lossy().into_owned();
-        let o = Command::new("insmod")
-            .arg(&module)
-            .output()
-            .map_err(|e| DemoError::Insmod {
-                module: module.clone(),
-                why: e.to_string(),
-            })?;
-        if !o.status.success() {
-            return Err(DemoError::Insmod {
-                module,
-                why: String::from_utf8_lossy(&o.stderr).trim().to_string(),
-            });
-        }
-    }
+    load_module(&opts.module)?;
     // The op=existing records of the load: counted, not printed.
     let mut existing = 0;
     let quiet_until = Instant::now() + Duration::from_secs(3);
@@ -214,6 +235,60 @@ pub fn run_demo<W: Write>(opts: &DemoOptions, out: &mut W) -> Result<(), DemoErr
     result?;
     deleted?;
     released?;
+    Ok(())
+}
+
+/// Files the namespace records of the audit log `path` with `expect`; a line that cannot be
+/// read yet (the daemon is writing it) is left for the next pass.
+fn scan_log(path: &Path, expect: &mut Expect) -> Result<(), DemoError> {
+    let file = std::fs::File::open(path).map_err(|e| DemoError::Log {
+        path: path.display().to_string(),
+        why: e.to_string(),
+    })?;
+    for (_, ty, rec) in parse_log(std::io::BufReader::new(file)).flatten() {
+        expect.see_record(ty, &rec);
+    }
+    Ok(())
+}
+
+fn demo_auditd(sock: &mut AuditSocket, opts: &AuditdOptions) -> Result<(), DemoError> {
+    if sock.status()?.pid == 0 {
+        return Err(DemoError::NoDaemon);
+    }
+    sock.add_rule(&Rule::never_kexec_load())?;
+    load_module(&opts.demo.module)?;
+    let mut expect = Expect::default();
+    let start = Instant::now();
+    for k in NsKind::ALL {
+        let child = nsops::spawn(&[k], Method::Unshare, None, Hold::ExitAtOnce)?;
+        if let Some(id) = child.info.ns.get(&k) {
+            expect.add(k, id.id);
+        }
+    }
+    loop {
+        scan_log(&opts.log, &mut expect)?;
+        if expect.done() {
+            return Ok(());
+        }
+        if start.elapsed() >= opts.demo.timeout {
+            return Err(DemoError::Timeout {
+                after: opts.demo.timeout,
+                missing: expect.missing(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Runs the demo with the audit daemon that is running (auditd): loads the module, creates and
+/// drops a namespace of each type and waits until the daemon has written their INIT and DEL
+/// records to `opts.log`; removes its rule in any case.
+pub fn run_demo_auditd(opts: &AuditdOptions) -> Result<(), DemoError> {
+    let mut sock = AuditSocket::open()?;
+    let result = demo_auditd(&mut sock, opts);
+    let deleted = sock.del_rule(&Rule::never_kexec_load());
+    result?;
+    deleted?;
     Ok(())
 }
 
@@ -292,6 +367,29 @@ mod tests {
             "audit(1.000:3): op=remove timens=2 timens_id=4101 res=1"
         ));
         assert!(e.done());
+    }
+
+    #[test]
+    fn scan_log_reads_named_and_numbered_records_and_leaves_a_partial_line() {
+        let path = std::env::temp_dir().join(format!("nsaudit-demo-{}.log", std::process::id()));
+        std::fs::write(
+            &path,
+            "type=NS_INIT_NET msg=audit(1.000:1): op=create netns=1 netns_id=4097 res=1\n\
+             type=SYSCALL msg=audit(1.000:1): syscall=272\n\
+             type=UNKNOWN[1351] msg=audit(1.000:2): op=remove netns=1 netns_id=4097 res=1\n\
+             type=NS_DEL_UTS msg=audit(1.000:3): op=remove utsns=2 utsns_",
+        )
+        .unwrap();
+        let mut e = Expect::default();
+        e.add(NsKind::Net, 4097);
+        e.add(NsKind::Uts, 4098);
+        scan_log(&path, &mut e).unwrap();
+        assert_eq!(e.missing(), "INIT_UTS, DEL_UTS");
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(
+            scan_log(&path, &mut e),
+            Err(DemoError::Log { .. })
+        ));
     }
 
     #[test]

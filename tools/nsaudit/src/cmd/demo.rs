@@ -3,8 +3,9 @@
 //! `nsaudit demo`.
 
 use anyhow::{bail, Context};
-use nsaudit::demo::{run_demo, DemoOptions};
+use nsaudit::demo::{run_demo, run_demo_auditd, AuditdOptions, DemoOptions};
 use nsaudit::guest::ModulePath;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,6 +16,10 @@ pub struct Args {
     /// Seconds to wait for the records: an INIT and a DEL of every type.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+    /// Leave the records to the audit daemon that runs (auditd) and wait until it has written
+    /// them to LOG, instead of becoming the audit daemon and printing them.
+    #[arg(long, value_name = "LOG")]
+    auditd: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -25,6 +30,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         module: args.module.module,
         timeout: Duration::from_secs(args.timeout),
     };
-    run_demo(&opts, &mut std::io::stdout().lock()).context("nsaudit demo")?;
+    match args.auditd {
+        Some(log) => {
+            let shown = log.display().to_string();
+            run_demo_auditd(&AuditdOptions { demo: opts, log }).context("nsaudit demo")?;
+            eprintln!("nsaudit demo: the audit daemon wrote an INIT and a DEL record of each type to {shown}");
+        }
+        None => run_demo(&opts, &mut std::io::stdout().lock()).context("nsaudit demo")?,
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -172,13 +172,30 @@ fn log_type_names() {
     assert_eq!(type_from_name("CONFIG_CHANGE"), Ok(1305));
     assert_eq!(type_from_name("EXECVE"), Ok(1309));
     assert_eq!(type_from_name("PATH"), Ok(1302));
+    // auditd's own records, at its start and end.
+    assert_eq!(type_from_name("DAEMON_START"), Ok(1200));
+    assert_eq!(type_from_name("DAEMON_END"), Ok(1201));
     // auditd names io_uring's record; AUDIT_NS_INFO it does not know.
     assert_eq!(type_from_name("URINGOP"), Ok(1336));
     assert_eq!(type_from_name("UNKNOWN[1356]"), Ok(1356));
     assert_eq!(type_name(1356), "UNKNOWN[1356]");
+    // The names of patches/audit-userspace/, read but not written.
+    assert_eq!(type_from_name("NS_INIT_MNT"), Ok(1340));
+    assert_eq!(type_from_name("NS_INIT_NET"), Ok(1345));
+    assert_eq!(type_from_name("NS_DEL_NET"), Ok(1351));
+    assert_eq!(type_from_name("NS_INIT_CGROUP"), Ok(1352));
+    assert_eq!(type_from_name("NS_DEL_TIME"), Ok(1355));
+    assert_eq!(type_from_name("NS_INFO"), Ok(1356));
+    assert_eq!(type_name(1340), "UNKNOWN[1340]");
+    for (i, (name, ty)) in NS_TYPE_NAMES.iter().enumerate() {
+        assert_eq!(usize::from(*ty), 1340 + i, "{name}");
+        assert_eq!(type_from_name(name), Ok(*ty));
+    }
     for bad in [
         "",
         "FOO",
+        "NS_INIT",
+        "NS_INIT_NETS",
         "UNKNOWN[]",
         "UNKNOWN[x]",
         "UNKNOWN[70000]",
