@@ -17,7 +17,10 @@ const VALIDATE: &str = include_str!("fixtures/validate.log");
 const CONTAINER: &str = include_str!("fixtures/container.log");
 
 fn report(opts: ReportOptions, log: &str) -> Report {
-    report_from_readers(opts, [("log".to_string(), log.as_bytes())]).unwrap()
+    report_from_readers(opts, [("log".to_string(), log.as_bytes())])
+        .unwrap()
+        .into_plain()
+        .unwrap()
 }
 
 fn records(log: &str) -> Vec<Record> {
@@ -299,6 +302,8 @@ fn check_generated(p: &GenParams) {
         ReportOptions::default(),
         [("gen".to_string(), BufReader::new(f))],
     )
+    .unwrap()
+    .into_plain()
     .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert!(truth.records >= p.records);
@@ -420,6 +425,54 @@ fn the_command_exits_1_on_bad_lines_unless_lenient() {
     assert_eq!(run(&["--lenient"]).status.code(), Some(0));
     let o = run(&["--ns", "bogus:1"]);
     assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_command_reports_each_machine_of_a_central_log() {
+    // The fixture as two machines forwarded it to a central log: node=hostA, node=hostB.
+    let dir = std::env::temp_dir().join(format!("nsaudit-report-nodes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("central.log");
+    let prefixed = |n: &str| -> String {
+        CONTAINER
+            .lines()
+            .map(|l| format!("node={n} {l}\n"))
+            .collect()
+    };
+    std::fs::write(&log, prefixed("hostA") + &prefixed("hostB")).unwrap();
+    let run = |extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_nsaudit"))
+            .arg("report")
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        (o.status.code(), String::from_utf8(o.stdout).unwrap(), err)
+    };
+    let alone = report(ReportOptions::default(), CONTAINER);
+    let (code, out, err) = run(&[]);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    let containers = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("container "))
+        .count();
+    assert_eq!(containers, 2 * alone.containers.len());
+    assert_eq!(alone.containers.len(), 3);
+    for n in ["hostA", "hostB"] {
+        assert!(out.contains(&format!("=== node {n} ===")), "{out}");
+    }
+    let (code, out, err) = run(&["--node", "hostB", "--format", "json"]);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let nodes = v["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0]["node"], "hostB");
+    assert_eq!(nodes[0]["containers"].as_array().unwrap().len(), 3);
+    let (code, _, err) = run(&["--node", "hostC"]);
+    assert_eq!(code, Some(0));
+    assert!(err.contains("warning: no line of node \"hostC\""), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
