@@ -5,7 +5,7 @@
 use super::*;
 
 impl Machine {
-    fn ns_ref(&self, key: NsKey) -> NsRef {
+    pub(super) fn ns_ref(&self, key: NsKey) -> NsRef {
         NsRef {
             kind: key.0.name(),
             inode: self.namespaces.get(&key).map_or(0, |n| n.inum),

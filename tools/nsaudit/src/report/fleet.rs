@@ -47,7 +47,7 @@ pub struct Reporter {
     opts: ReportOptions,
     files: Vec<String>,
     /// One per node, in the order of the node's first line.
-    machines: Vec<Machine>,
+    pub(super) machines: Vec<Machine>,
     /// The machine of each node name.
     by_node: HashMap<Vec<u8>, usize>,
     /// The machine of the lines without `node=`.
@@ -60,7 +60,11 @@ pub struct Reporter {
     /// Lines whose node cannot be told.
     bad_lines: u64,
     warnings: u64,
-    diagnostics: Vec<Diagnostic>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+    /// Streaming: the bound of live containers per node (`stream.rs`).
+    pub(super) stream: Option<usize>,
+    /// Streaming: the machines that closed events since they were taken.
+    pub(super) dirty: Vec<usize>,
 }
 
 impl Reporter {
@@ -76,6 +80,8 @@ impl Reporter {
             bad_lines: 0,
             warnings: 0,
             diagnostics: Vec::new(),
+            stream: None,
+            dirty: Vec::new(),
         }
     }
 
@@ -135,11 +141,14 @@ impl Reporter {
                 return;
             }
         };
-        let Some(m) = self.machine_of(node) else {
+        let Some(i) = self.machine_of(node) else {
             self.other_lines += 1;
             return;
         };
-        let m = &mut self.machines[m];
+        if self.stream.is_some() {
+            self.dirty.push(i);
+        }
+        let m = &mut self.machines[i];
         m.summary.lines += 1;
         let r = if record.iter().all(|b| b.is_ascii_whitespace()) {
             Err(LineError::NoRecord)
@@ -202,8 +211,12 @@ impl Reporter {
     }
 
     fn add_machine(&mut self, node: Option<String>) -> usize {
-        self.machines
-            .push(Machine::new(self.opts.clone(), node, &self.files));
+        self.machines.push(Machine::new(
+            self.opts.clone(),
+            node,
+            &self.files,
+            self.stream,
+        ));
         self.machines.len() - 1
     }
 

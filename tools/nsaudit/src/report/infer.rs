@@ -91,6 +91,7 @@ impl Machine {
                     selected,
                 },
             );
+            self.stream_loose(key);
         }
         key
     }
@@ -252,6 +253,15 @@ impl Machine {
                 self.drop_task(s.pid);
             }
         }
+        let created = fx.created;
+        self.stream_event(
+            &ev,
+            subject.as_ref(),
+            inside,
+            attribution,
+            created,
+            &fx.reasons,
+        );
         if self.opts.selecting() {
             self.list_event(ev, subject, fx, attribution);
         }
@@ -381,7 +391,9 @@ impl Machine {
         }
         ns.removed = Some(ev.stamp);
         fx.interesting_ns |= ns.selected;
-        let Origin::Container(c) = ns.origin else {
+        let origin = ns.origin;
+        let Origin::Container(c) = origin else {
+            self.stream_removed(key, origin, None);
             return;
         };
         fx.reasons.push((c, Reason::Removed));
@@ -401,6 +413,7 @@ impl Machine {
         }
         if self.container(c).is_some_and(|ct| ct.ended.is_some()) {
             self.summary.containers_ended += 1;
+            self.stream_removed(key, origin, Some(c));
         }
     }
 

@@ -69,6 +69,7 @@ mod model;
 mod parse;
 mod render;
 mod select;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -80,6 +81,7 @@ pub use model::{
 };
 pub use parse::{parse_line, Fields, Line, Stamp};
 pub use select::{EventSelector, NsSelector, ReportOptions};
+pub use stream::{ContainerRef, StreamEvent, StreamStats, MAX_CONTAINERS, STALE_MS};
 
 use crate::nsinfo::{NsInfo, AUDIT_NS_INFO, NS_INFO_FIELDS};
 use crate::record::{
@@ -94,6 +96,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::io::{self, BufRead, Write};
+use stream::{stamp_ms, Stream};
 use thiserror::Error;
 
 /// An event is closed when a record this many serials away from it arrives.
@@ -230,10 +233,18 @@ struct Machine {
     /// An event with an `AUDIT_NS_INFO` record was processed: the kernel writes them, so a
     /// system call event without one is a task's in the initial namespaces.
     info_seen: bool,
+    /// Streaming: the events written as they close, and what is forgotten (`stream.rs`).
+    stream: Option<Stream>,
 }
 
 impl Machine {
-    fn new(opts: ReportOptions, node: Option<String>, files: &[String]) -> Self {
+    /// A machine for `node`; streaming with at most `stream` live containers if given.
+    fn new(
+        opts: ReportOptions,
+        node: Option<String>,
+        files: &[String],
+        stream: Option<usize>,
+    ) -> Self {
         let n = opts.events.len();
         let summary = Summary {
             files: files.to_vec(),
@@ -259,6 +270,7 @@ impl Machine {
             selected_roots: Vec::new(),
             event_hits: vec![false; n],
             info_seen: false,
+            stream: stream.map(Stream::new),
         }
     }
 
@@ -384,6 +396,9 @@ impl Machine {
             );
         }
         self.newest = Some(stamp.serial);
+        if let Some(st) = &mut self.stream {
+            st.newest_ms = st.newest_ms.max(stamp_ms(&stamp));
+        }
         self.flush(false);
     }
 
@@ -394,7 +409,11 @@ impl Machine {
             let old = self
                 .newest
                 .is_some_and(|n| n.abs_diff(front.stamp.serial) > WINDOW);
-            if !(all || front.complete || old) {
+            let stale = self
+                .stream
+                .as_ref()
+                .is_some_and(|st| st.newest_ms > stamp_ms(&front.stamp) + STALE_MS);
+            if !(all || front.complete || old || stale) {
                 break;
             }
             let Some(ev) = self.pending.pop_front() else {
