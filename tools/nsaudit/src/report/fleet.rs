@@ -117,9 +117,12 @@ impl Reporter {
         Ok(())
     }
 
-    /// Takes line `line_no` of the current file, with its newline if it has one (a last line
-    /// without is reported as possibly cut).
+    /// Takes line `line_no` of the current file (`<input>` if none was started), with its
+    /// newline if it has one (a last line without is reported as possibly cut).
     pub fn push_line(&mut self, buf: &[u8], line_no: u64) {
+        if self.files.is_empty() {
+            self.start_file("<input>");
+        }
         let file = u32::try_from(self.files.len().saturating_sub(1)).unwrap_or(u32::MAX);
         let loc = Loc {
             file,

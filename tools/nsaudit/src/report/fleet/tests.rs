@@ -252,3 +252,20 @@ fn an_event_is_selected_on_every_node_and_missed_once() {
     assert_eq!(f.diagnostics.len(), 1);
     assert_eq!(f.diagnostics[0].file, "--event");
 }
+
+#[test]
+fn lines_pushed_before_any_file_are_of_the_input() {
+    let mut r = Reporter::new(ReportOptions::default());
+    r.push_line(b"node=a garbage\n", 1);
+    r.push_line(b"node= type=EOE msg=audit(1.000:1): \n", 2);
+    let f = r.finish();
+    let a = f.node(Some("a")).unwrap();
+    assert_eq!(
+        (a.diagnostics[0].file.as_str(), a.diagnostics[0].line),
+        ("<input>", 1)
+    );
+    assert_eq!(
+        (f.diagnostics[0].file.as_str(), f.diagnostics[0].line),
+        ("<input>", 2)
+    );
+}
