@@ -17,6 +17,7 @@
 //! - [`flood`]: `nsaudit flood`, an unprivileged namespace flood against a slow daemon;
 //! - [`bench`]: `nsaudit bench`, what auditing namespaces costs;
 //! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log;
+//! - [`plugin`]: `nsaudit plugin`, the report's attribution as an auditd plugin;
 //! - [`snapshot`]: `nsaudit snapshot`, the module loaded while thousands of namespaces live;
 //! - [`stress`]: `nsaudit stress`.
 
@@ -29,6 +30,7 @@ pub mod flood;
 pub mod guest;
 pub mod nsinfo;
 pub mod nsops;
+pub mod plugin;
 pub mod record;
 pub mod reference;
 pub mod report;

@@ -66,6 +66,14 @@ enum Cmd {
     /// timens_id (root; a kernel with the series).  Example: -a always,exit -S all -F
     /// mntns_id!=init audits every system call of tasks outside the initial mount namespace.
     Rules(cmd::rules::Args),
+    /// An auditd plugin: read the records auditd gives its plugins (format = string) on
+    /// standard input and write one JSON line per event with the container its task was in,
+    /// as the report attributes it: the container's creation stamp, node and namespace ids,
+    /// and how it was found. Memory is bounded (--max-containers per node); it never stops
+    /// reading, and when its output is slower than auditd it counts the events it could not
+    /// write and says so in the output. See Documentation/report.rst. Exits 1 at the end of
+    /// the input if a line could not be read.
+    Plugin(cmd::plugin::Args),
     /// Run `sh -c CMD` as the audit daemon with rules on the namespace, process and kill system
     /// calls and write every record to FILE (root, in the guest; records the report's fixtures).
     #[command(hide = true)]
@@ -90,6 +98,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Cmd::Snapshot(args) => cmd::snapshot::run(args),
         Cmd::CheckLog(args) => cmd::check_log::run(args),
         Cmd::Report(args) => cmd::report::run(args),
+        Cmd::Plugin(args) => cmd::plugin::run(args),
         Cmd::ReportCapture(args) => cmd::report_capture::run(args),
         Cmd::Rules(args) => cmd::rules::run(args),
     }

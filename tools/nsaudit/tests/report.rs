@@ -7,7 +7,7 @@
 use nsaudit::nsinfo::{check_ns_info, NsInfo, AUDIT_NS_INFO};
 use nsaudit::record::{parse_log, Record};
 use nsaudit::reference::NsKind;
-use nsaudit::report::genlog::{generate, GenParams};
+use nsaudit::report::genlog::{generate, generate_fleet, node_name, GenParams, GenTruth};
 use nsaudit::report::{report_from_readers, Attribution, Reason, Report, ReportOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufReader;
@@ -17,7 +17,10 @@ const VALIDATE: &str = include_str!("fixtures/validate.log");
 const CONTAINER: &str = include_str!("fixtures/container.log");
 
 fn report(opts: ReportOptions, log: &str) -> Report {
-    report_from_readers(opts, [("log".to_string(), log.as_bytes())]).unwrap()
+    report_from_readers(opts, [("log".to_string(), log.as_bytes())])
+        .unwrap()
+        .into_plain()
+        .unwrap()
 }
 
 fn records(log: &str) -> Vec<Record> {
@@ -299,9 +302,17 @@ fn check_generated(p: &GenParams) {
         ReportOptions::default(),
         [("gen".to_string(), BufReader::new(f))],
     )
+    .unwrap()
+    .into_plain()
     .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert!(truth.records >= p.records);
+    assert_eq!(truth.info_events > 0, p.ns_info);
+    check_truth(&r, &truth);
+}
+
+/// Checks that the report of a generated log finds what the simulation did.
+fn check_truth(r: &Report, truth: &GenTruth) {
     assert_eq!(r.summary.records, truth.records);
     assert_eq!(r.summary.events, truth.events);
     assert_eq!(r.summary.bad_lines + r.summary.warnings, 0);
@@ -344,12 +355,12 @@ fn check_generated(p: &GenParams) {
         ),
         (truth.info_events, truth.info_unmatched, truth.initial)
     );
-    if p.ns_info {
+    if truth.info_events > 0 {
         // Every task inside a container has a namespace of its own: all its events have a record.
         assert_eq!(truth.exact, truth.inside);
         assert!(truth.initial > 0 && truth.info_unmatched > 0);
     } else {
-        assert_eq!(truth.info_events + truth.initial, 0);
+        assert_eq!(truth.initial, 0);
     }
     let parents: Vec<Option<u64>> = cs.iter().map(|c| c.parent.map(|p| p.serial)).collect();
     let want: Vec<Option<u64>> = truth
@@ -380,6 +391,38 @@ fn generated_log_small_without_ns_info() {
         max_live: 20,
         ns_info: false,
     });
+}
+
+#[test]
+fn generated_central_log_of_three_machines() {
+    // Three machines' logs interleaved, each line with its node: each node's report finds what
+    // that machine did, as if its log were alone.
+    let p = GenParams {
+        records: 60_000,
+        seed: 3,
+        max_live: 20,
+        ns_info: true,
+    };
+    let mut log = Vec::new();
+    let truths = generate_fleet(&p, 3, &mut log).unwrap();
+    let f = report_from_readers(
+        ReportOptions::default(),
+        [("central".to_string(), &log[..])],
+    )
+    .unwrap();
+    assert_eq!(f.reports.len(), 3);
+    assert_eq!(f.problems(), 0);
+    for (i, truth) in truths.iter().enumerate() {
+        let r = f.node(Some(&node_name(i))).unwrap();
+        check_truth(r, truth);
+    }
+    // Interleaved: a node's lines do not all come in one run.
+    let node_of_line: Vec<&[u8]> = log
+        .split(|&b| b == b'\n')
+        .take(400)
+        .map(|l| &l[..11])
+        .collect();
+    assert!(node_of_line.windows(2).filter(|w| w[0] != w[1]).count() > 10);
 }
 
 /// One million records; slow in a debug build: `cargo test --release -- --ignored`, which
@@ -420,6 +463,54 @@ fn the_command_exits_1_on_bad_lines_unless_lenient() {
     assert_eq!(run(&["--lenient"]).status.code(), Some(0));
     let o = run(&["--ns", "bogus:1"]);
     assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_command_reports_each_machine_of_a_central_log() {
+    // The fixture as two machines forwarded it to a central log: node=hostA, node=hostB.
+    let dir = std::env::temp_dir().join(format!("nsaudit-report-nodes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("central.log");
+    let prefixed = |n: &str| -> String {
+        CONTAINER
+            .lines()
+            .map(|l| format!("node={n} {l}\n"))
+            .collect()
+    };
+    std::fs::write(&log, prefixed("hostA") + &prefixed("hostB")).unwrap();
+    let run = |extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_nsaudit"))
+            .arg("report")
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        (o.status.code(), String::from_utf8(o.stdout).unwrap(), err)
+    };
+    let alone = report(ReportOptions::default(), CONTAINER);
+    let (code, out, err) = run(&[]);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    let containers = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("container "))
+        .count();
+    assert_eq!(containers, 2 * alone.containers.len());
+    assert_eq!(alone.containers.len(), 3);
+    for n in ["hostA", "hostB"] {
+        assert!(out.contains(&format!("=== node {n} ===")), "{out}");
+    }
+    let (code, out, err) = run(&["--node", "hostB", "--format", "json"]);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let nodes = v["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0]["node"], "hostB");
+    assert_eq!(nodes[0]["containers"].as_array().unwrap().len(), 3);
+    let (code, _, err) = run(&["--node", "hostC"]);
+    assert_eq!(code, Some(0));
+    assert!(err.contains("warning: no line of node \"hostC\""), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

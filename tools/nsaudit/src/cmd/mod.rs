@@ -7,6 +7,7 @@ pub mod bench;
 pub mod check_log;
 pub mod demo;
 pub mod flood;
+pub mod plugin;
 pub mod report;
 pub mod report_capture;
 pub mod rules;

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use clap::ValueEnum;
-use nsaudit::report::{EventSelector, NsSelector, Report, ReportOptions, Reporter};
+use nsaudit::report::{EventSelector, Fleet, NsSelector, ReportOptions, Reporter};
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -32,6 +32,9 @@ pub struct Args {
     /// and the events inside it and its nested containers. Repeatable.
     #[arg(long, value_name = "SERIAL")]
     event: Vec<EventSelector>,
+    /// Only the lines of the machine NAME of a central log (`node=NAME`). Repeatable.
+    #[arg(long, value_name = "NAME")]
+    node: Vec<String>,
     /// Exit 0 even if some lines could not be read.
     #[arg(long)]
     lenient: bool,
@@ -43,13 +46,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opts = ReportOptions {
         ns: args.ns,
         events: args.event,
+        nodes: args.node,
     };
     let report = read_logs(opts, &args.logs)?;
-    for d in &report.diagnostics {
-        eprintln!("nsaudit report: {d}");
+    let mut shown = 0u64;
+    for (node, d) in report.all_diagnostics() {
+        match node {
+            Some(n) => eprintln!("nsaudit report: node {n}: {d}"),
+            None => eprintln!("nsaudit report: {d}"),
+        }
+        shown += 1;
     }
-    let shown = report.diagnostics.len() as u64;
-    let total = report.summary.bad_lines + report.summary.warnings;
+    let total = report.problems();
     if total > shown {
         eprintln!("nsaudit report: {} more problems not shown", total - shown);
     }
@@ -65,7 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if report.has_errors() && !args.lenient {
         eprintln!(
             "nsaudit report: {} lines could not be read (--lenient to exit 0 anyway)",
-            report.summary.bad_lines
+            report.total_bad_lines()
         );
         return Ok(ExitCode::FAILURE);
     }
@@ -73,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads the logs in order (standard input for `-` or none) and builds the report.
-fn read_logs(opts: ReportOptions, logs: &[PathBuf]) -> anyhow::Result<Report> {
+fn read_logs(opts: ReportOptions, logs: &[PathBuf]) -> anyhow::Result<Fleet> {
     let mut r = Reporter::new(opts);
     let stdin = [PathBuf::from("-")];
     let logs = if logs.is_empty() { &stdin[..] } else { logs };
@@ -95,7 +103,7 @@ fn read_logs(opts: ReportOptions, logs: &[PathBuf]) -> anyhow::Result<Report> {
 }
 
 /// Writes the report to standard output in `format`.
-fn write_report(report: &Report, format: Format) -> anyhow::Result<()> {
+fn write_report(report: &Fleet, format: Format) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {
         Format::Text => report.write_text(&mut out),

@@ -40,7 +40,7 @@ impl Known {
     }
 }
 
-impl Reporter {
+impl Machine {
     /// What `ev` says about the namespaces of its task, [`None`] if nothing: the heuristic
     /// decides then.  Counts the events of both kinds.
     pub(super) fn known_namespaces(&mut self, ev: &Pending) -> Option<Known> {

@@ -4,8 +4,8 @@
 
 use super::*;
 
-impl Reporter {
-    fn ns_ref(&self, key: NsKey) -> NsRef {
+impl Machine {
+    pub(super) fn ns_ref(&self, key: NsKey) -> NsRef {
         NsRef {
             kind: key.0.name(),
             inode: self.namespaces.get(&key).map_or(0, |n| n.inum),
@@ -13,39 +13,22 @@ impl Reporter {
         }
     }
 
-    /// Ends the input: processes the events still open and builds the report.
-    pub fn finish(mut self) -> Report {
+    /// Ends the input: processes the events still open and builds the report; with it, which
+    /// `--event` selectors matched a creating event.
+    pub(super) fn finish(mut self) -> (Report, Vec<bool>) {
         self.flush(true);
-        self.warn_unmatched_events();
         let containers = self.container_tree();
         let namespaces = self.namespace_tree();
         let selection = self.opts.selecting().then(|| self.selection());
-        Report {
+        let report = Report {
+            node: self.node,
             summary: self.summary,
             containers,
             namespaces,
             selection,
             diagnostics: self.diagnostics,
-        }
-    }
-
-    /// A warning for each `--event` that matched no creating event.
-    fn warn_unmatched_events(&mut self) {
-        for (i, sel) in self.opts.events.clone().iter().enumerate() {
-            if !self.event_hits[i] {
-                let what = match sel {
-                    EventSelector::Serial(n) => format!("serial {n}"),
-                    EventSelector::Stamp(s) => s.to_string(),
-                };
-                self.summary.warnings += 1;
-                self.diagnostics.push(Diagnostic {
-                    file: "--event".into(),
-                    line: 0,
-                    severity: Severity::Warning,
-                    message: format!("no event with {what} created a namespace"),
-                });
-            }
-        }
+        };
+        (report, self.event_hits)
     }
 
     /// Whether the report shows container `c`: all of them, or those a selection wants.
@@ -55,21 +38,20 @@ impl Reporter {
 
     /// The containers shown, as a tree by first parent in order of creation: the roots and
     /// the children of each.
-    fn container_children(&self) -> (Vec<Cid>, Vec<Vec<Cid>>) {
-        let mut children: Vec<Vec<Cid>> = vec![Vec::new(); self.containers.len()];
+    fn container_children(&self) -> (Vec<Cid>, HashMap<Cid, Vec<Cid>>) {
+        let mut children: HashMap<Cid, Vec<Cid>> = HashMap::new();
         let mut roots = Vec::new();
-        for (i, c) in self.containers.iter().enumerate() {
-            let Some(c) = c else { continue };
+        for (&i, c) in &self.containers {
             if !self.container_shown(c) {
                 continue;
             }
-            let parent = c.parents.first().copied().filter(|&p| {
-                self.containers[p]
-                    .as_ref()
+            let parent = c.parents.first().copied().filter(|p| {
+                self.containers
+                    .get(p)
                     .is_some_and(|pc| self.container_shown(pc))
             });
             match parent {
-                Some(p) if p < i => children[p].push(i),
+                Some(p) if p < i => children.entry(p).or_default().push(i),
                 _ => roots.push(i),
             }
         }
@@ -78,26 +60,24 @@ impl Reporter {
 
     /// The containers, depth first, each with the events inside it and its nested ones.
     fn container_tree(&self) -> Vec<ContainerOut> {
-        let n = self.containers.len();
         let (roots, children) = self.container_children();
-        let mut totals = vec![0u64; n];
-        for i in (0..n).rev() {
-            if let Some(c) = &self.containers[i] {
-                totals[i] += c.inside;
-                if let Some(&p) = c.parents.first() {
-                    if p < i {
-                        totals[p] += totals[i];
-                    }
+        let mut totals: HashMap<Cid, u64> = HashMap::new();
+        for (&i, c) in self.containers.iter().rev() {
+            let t = c.inside + totals.get(&i).copied().unwrap_or(0);
+            totals.insert(i, t);
+            if let Some(&p) = c.parents.first() {
+                if p < i {
+                    *totals.entry(p).or_default() += t;
                 }
             }
         }
         let mut containers = Vec::new();
         let mut stack: Vec<(Cid, usize)> = roots.iter().rev().map(|&r| (r, 0)).collect();
         while let Some((i, depth)) = stack.pop() {
-            let Some(c) = &self.containers[i] else {
+            let Some(c) = self.containers.get(&i) else {
                 continue;
             };
-            let stamp_of = |p: Cid| self.containers[p].as_ref().map(|pc| pc.stamp);
+            let stamp_of = |p: Cid| self.containers.get(&p).map(|pc| pc.stamp);
             containers.push(ContainerOut {
                 id: c.stamp,
                 file: self.files[c.loc.file as usize].clone(),
@@ -118,10 +98,10 @@ impl Reporter {
                 events_inside: c.inside,
                 events_by_ns_info: c.by_ns_info,
                 events_by_pid: c.inside - c.by_ns_info,
-                events_with_nested: totals[i],
+                events_with_nested: totals.get(&i).copied().unwrap_or(0),
                 tasks_seen: c.tasks_seen,
             });
-            for &ch in children[i].iter().rev() {
+            for &ch in children.get(&i).into_iter().flatten().rev() {
                 stack.push((ch, depth + 1));
             }
         }
@@ -134,7 +114,7 @@ impl Reporter {
         !self.opts.selecting()
             || ns.selected
             || matches!(ns.origin, Origin::Container(c)
-                if self.containers[c].as_ref().is_some_and(|ct| ct.interesting))
+                if self.containers.get(&c).is_some_and(|ct| ct.interesting))
     }
 
     /// The namespaces as lineage trees, by type, then id.
@@ -158,7 +138,7 @@ impl Reporter {
                 continue;
             };
             let (origin, created) = match ns.origin {
-                Origin::Container(c) => ("container", self.containers[c].as_ref().map(|c| c.stamp)),
+                Origin::Container(c) => ("container", self.containers.get(&c).map(|c| c.stamp)),
                 Origin::Existing(s) => ("existing", Some(s)),
                 Origin::Unknown => ("unknown", None),
             };
@@ -192,8 +172,7 @@ impl Reporter {
             namespaces: roots.iter().map(|&k| self.ns_ref(k)).collect(),
             containers: self
                 .containers
-                .iter()
-                .flatten()
+                .values()
                 .filter(|c| {
                     self.opts.events.iter().any(|e| e.matches(&c.stamp))
                         || c.members.iter().any(|m| self.selected_roots.contains(m))

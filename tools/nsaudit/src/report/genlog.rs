@@ -27,8 +27,10 @@ use crate::syscall::{SYS_CLONE, SYS_CLONE3};
 use std::collections::HashSet;
 use std::io::{self, Write};
 
+mod fleet;
 mod tasks;
 
+pub use fleet::{generate_fleet, node_name};
 use tasks::has_info;
 
 /// What to generate.
@@ -609,55 +611,76 @@ res=1",
     }
 }
 
-/// Writes the log to `w`; returns what the simulation did.
-pub fn generate<W: Write>(p: &GenParams, w: W) -> io::Result<GenTruth> {
-    // The initial namespaces, with the ids the kernel reserves for them.
-    let host = NsKind::ALL.map(|k| (HOST_INODE + k.index() as u64, initial_id(k)));
-    let mut g = Gen {
-        w,
-        rng: Rng::new(p.seed),
-        serial: 0,
-        ms: 0,
-        truth: GenTruth::default(),
-        next_pid: 1000,
-        live_pids: HashSet::new(),
-        next_id: 100,
-        next_inode: FIRST_INODE,
-        free_inodes: Vec::new(),
-        used_inodes: HashSet::new(),
-        host,
-        live: Vec::new(),
-        kernel_dels: Vec::new(),
-        ns_info: p.ns_info,
-        info_written: false,
-    };
-    g.load_module()?;
-    while g.truth.records < p.records {
-        let live = g.live.len();
-        match g.below(100) {
-            0..=29 => g.host_event()?,
-            30..=32 if live < p.max_live => g.start_container()?,
+impl<W: Write> Gen<W> {
+    /// A simulation writing to `w`, the module loaded.
+    fn new(p: &GenParams, w: W) -> io::Result<Self> {
+        // The initial namespaces, with the ids the kernel reserves for them.
+        let host = NsKind::ALL.map(|k| (HOST_INODE + k.index() as u64, initial_id(k)));
+        let mut g = Gen {
+            w,
+            rng: Rng::new(p.seed),
+            serial: 0,
+            ms: 0,
+            truth: GenTruth::default(),
+            next_pid: 1000,
+            live_pids: HashSet::new(),
+            next_id: 100,
+            next_inode: FIRST_INODE,
+            free_inodes: Vec::new(),
+            used_inodes: HashSet::new(),
+            host,
+            live: Vec::new(),
+            kernel_dels: Vec::new(),
+            ns_info: p.ns_info,
+            info_written: false,
+        };
+        g.load_module()?;
+        Ok(g)
+    }
+
+    /// One step of the simulation: a host event, a container started or stopped, or
+    /// something inside one.
+    fn step(&mut self, max_live: usize) -> io::Result<()> {
+        let live = self.live.len();
+        match self.below(100) {
+            0..=29 => self.host_event(),
+            30..=32 if live < max_live => self.start_container(),
             33..=34 if live > 0 => {
-                let idle: Vec<usize> = (0..live).filter(|&i| g.live[i].live_nested == 0).collect();
-                let pick = g.below(idle.len() as u64) as usize;
-                g.stop(idle[pick])?;
+                let idle: Vec<usize> = (0..live)
+                    .filter(|&i| self.live[i].live_nested == 0)
+                    .collect();
+                let pick = self.below(idle.len() as u64) as usize;
+                self.stop(idle[pick])
             }
             _ if live > 0 => {
-                let ci = g.below(live as u64) as usize;
-                g.activity(ci)?;
+                let ci = self.below(live as u64) as usize;
+                self.activity(ci)
             }
-            _ => g.start_container()?,
+            _ => self.start_container(),
         }
     }
-    // The kernel's removals still due.
-    while !g.kernel_dels.is_empty() {
-        for d in &mut g.kernel_dels {
-            d.0 = 0;
+
+    /// Writes the kernel's removals still due; returns what the simulation did, and the
+    /// writer.
+    fn finish(mut self) -> io::Result<(GenTruth, W)> {
+        while !self.kernel_dels.is_empty() {
+            for d in &mut self.kernel_dels {
+                d.0 = 0;
+            }
+            self.tick_kernel_dels()?;
         }
-        g.tick_kernel_dels()?;
+        self.w.flush()?;
+        // Containers whose removals were all written have ended; those still live have not.
+        self.truth.ended = self.truth.containers - self.live.len() as u64;
+        Ok((self.truth, self.w))
     }
-    g.w.flush()?;
-    // Containers whose removals were all written have ended; those still live have not.
-    g.truth.ended = g.truth.containers - g.live.len() as u64;
-    Ok(g.truth)
+}
+
+/// Writes the log to `w`; returns what the simulation did.
+pub fn generate<W: Write>(p: &GenParams, w: W) -> io::Result<GenTruth> {
+    let mut g = Gen::new(p, w)?;
+    while g.truth.records < p.records {
+        g.step(p.max_live)?;
+    }
+    g.finish().map(|(t, _)| t)
 }

@@ -64,7 +64,7 @@ pub(super) struct Task {
     pub(super) ppid: u32,
 }
 
-impl Reporter {
+impl Machine {
     pub(super) fn ns_selected(&self, kind: NsKind, ns: NsIdent) -> bool {
         self.opts.ns.iter().any(|s| match *s {
             NsSelector::Inode(k, inum) => k == kind && inum == ns.inum,
@@ -91,12 +91,13 @@ impl Reporter {
                     selected,
                 },
             );
+            self.stream_loose(key);
         }
         key
     }
 
     pub(super) fn container(&mut self, c: Cid) -> Option<&mut Container> {
-        self.containers.get_mut(c).and_then(Option::as_mut)
+        self.containers.get_mut(&c)
     }
 
     pub(super) fn add_task(&mut self, pid: u32, ppid: u32, c: Cid) {
@@ -163,16 +164,11 @@ impl Reporter {
 
     /// Whether container `y` is `x` or nested in it.
     pub(super) fn within(&self, mut y: Cid, x: Cid) -> bool {
-        for _ in 0..self.containers.len() {
+        for _ in 0..=self.containers.len() {
             if y == x {
                 return true;
             }
-            match self
-                .containers
-                .get(y)
-                .and_then(Option::as_ref)
-                .and_then(|c| c.parents.first())
-            {
+            match self.containers.get(&y).and_then(|c| c.parents.first()) {
                 Some(&p) if p < y => y = p,
                 _ => return false,
             }
@@ -185,14 +181,13 @@ impl Reporter {
     pub(super) fn in_pid_container(&self, pid: u32) -> bool {
         self.tasks.get(&pid).is_some_and(|t| {
             self.containers
-                .get(t.container)
-                .and_then(Option::as_ref)
+                .get(&t.container)
                 .is_some_and(|c| c.members.iter().any(|(k, _)| *k == NsKind::Pid))
         })
     }
 
     /// Takes one event: its namespace records, then where its task is: by its `AUDIT_NS_INFO`
-    /// record when the log says ([`Reporter::known_namespaces`]), by the heuristic otherwise.
+    /// record when the log says ([`Machine::known_namespaces`]), by the heuristic otherwise.
     pub(super) fn process(&mut self, ev: Pending) {
         self.summary.events += 1;
         let subject = ev.syscall.as_ref().map(|(_, s)| s.clone()).or_else(|| {
@@ -258,6 +253,15 @@ impl Reporter {
                 self.drop_task(s.pid);
             }
         }
+        let created = fx.created;
+        self.stream_event(
+            &ev,
+            subject.as_ref(),
+            inside,
+            attribution,
+            created,
+            &fx.reasons,
+        );
         if self.opts.selecting() {
             self.list_event(ev, subject, fx, attribution);
         }
@@ -341,23 +345,27 @@ impl Reporter {
 
     /// The container of the event `ev`, which created its first namespace.
     fn new_container(&mut self, ev: &Pending, subject: Option<&Subject>) -> Cid {
-        let c = self.containers.len();
-        self.containers.push(Some(Container {
-            stamp: ev.stamp,
-            loc: ev.loc,
-            creator: subject.cloned(),
-            syscall: ev.syscall.as_ref().map(|(s, _)| s.clone()),
-            members: Vec::new(),
-            removed: 0,
-            last_removal: None,
-            ended: None,
-            parents: Vec::new(),
-            inside: 0,
-            by_ns_info: 0,
-            tasks_seen: 0,
-            tasks: Vec::new(),
-            interesting: false,
-        }));
+        let c = self.next_cid;
+        self.next_cid += 1;
+        self.containers.insert(
+            c,
+            Container {
+                stamp: ev.stamp,
+                loc: ev.loc,
+                creator: subject.cloned(),
+                syscall: ev.syscall.as_ref().map(|(s, _)| s.clone()),
+                members: Vec::new(),
+                removed: 0,
+                last_removal: None,
+                ended: None,
+                parents: Vec::new(),
+                inside: 0,
+                by_ns_info: 0,
+                tasks_seen: 0,
+                tasks: Vec::new(),
+                interesting: false,
+            },
+        );
         self.summary.containers += 1;
         c
     }
@@ -383,7 +391,9 @@ impl Reporter {
         }
         ns.removed = Some(ev.stamp);
         fx.interesting_ns |= ns.selected;
-        let Origin::Container(c) = ns.origin else {
+        let origin = ns.origin;
+        let Origin::Container(c) = origin else {
+            self.stream_removed(key, origin, None);
             return;
         };
         fx.reasons.push((c, Reason::Removed));
@@ -403,6 +413,7 @@ impl Reporter {
         }
         if self.container(c).is_some_and(|ct| ct.ended.is_some()) {
             self.summary.containers_ended += 1;
+            self.stream_removed(key, origin, Some(c));
         }
     }
 
@@ -463,12 +474,9 @@ impl Reporter {
         let parents_interesting = self
             .container(c)
             .map_or(Vec::new(), |ct| ct.parents.clone());
-        let pi = parents_interesting.iter().any(|&p| {
-            self.containers
-                .get(p)
-                .and_then(Option::as_ref)
-                .is_some_and(|pc| pc.interesting)
-        });
+        let pi = parents_interesting
+            .iter()
+            .any(|&p| self.containers.get(&p).is_some_and(|pc| pc.interesting));
         if let Some(ct) = self.container(c) {
             ct.interesting |= by_event.is_some() || pi;
         }
@@ -483,24 +491,17 @@ impl Reporter {
         attribution: Option<Attribution>,
     ) {
         let listed = fx.interesting_ns
-            || fx.reasons.iter().any(|&(c, _)| {
-                self.containers
-                    .get(c)
-                    .and_then(Option::as_ref)
-                    .is_some_and(|ct| ct.interesting)
-            });
+            || fx
+                .reasons
+                .iter()
+                .any(|&(c, _)| self.containers.get(&c).is_some_and(|ct| ct.interesting));
         if !listed {
             return;
         }
         let containers = fx
             .reasons
             .iter()
-            .filter_map(|&(c, r)| {
-                self.containers
-                    .get(c)
-                    .and_then(Option::as_ref)
-                    .map(|ct| (ct.stamp, r))
-            })
+            .filter_map(|&(c, r)| self.containers.get(&c).map(|ct| (ct.stamp, r)))
             .collect();
         let n = (ev.records as usize).min(EVENT_TYPES);
         self.events.push(EventOut {

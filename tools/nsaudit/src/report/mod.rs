@@ -42,6 +42,12 @@
 //! only the containers derived from them; only the system calls the audit rules select have
 //! records at all.
 //!
+//! # Many machines
+//!
+//! Ids, serials and pids are unique only on one machine.  A central log prefixes every line
+//! with `node=NAME`; each node is read apart, into a report of its own (`fleet.rs`).  A log
+//! without `node=` is one machine, reported as such.
+//!
 //! # Streaming
 //!
 //! Lines are read one at a time; records are grouped into events by their stamp in a window:
@@ -56,22 +62,26 @@ pub mod capture;
 mod decode;
 mod exact;
 mod finish;
+mod fleet;
 pub mod genlog;
 mod infer;
 mod model;
 mod parse;
 mod render;
 mod select;
+mod stream;
 #[cfg(test)]
 mod tests;
 
 pub use decode::{Subject, Syscall};
+pub use fleet::{report_from_readers, split_node, NodeError, Reporter};
 pub use model::{
-    Attribution, ContainerOut, EventOut, NamespaceOut, NsRef, PerKind, Reason, Report,
+    Attribution, ContainerOut, EventOut, Fleet, NamespaceOut, NsRef, PerKind, Reason, Report,
     SelectionOut, Summary,
 };
 pub use parse::{parse_line, Fields, Line, Stamp};
 pub use select::{EventSelector, NsSelector, ReportOptions};
+pub use stream::{ContainerRef, StreamEvent, StreamStats, MAX_CONTAINERS, STALE_MS};
 
 use crate::nsinfo::{NsInfo, AUDIT_NS_INFO, NS_INFO_FIELDS};
 use crate::record::{
@@ -83,9 +93,10 @@ use crate::syscall::{SYS_CLONE, SYS_CLONE3, SYS_EXIT_GROUP, SYS_FORK, SYS_UNSHAR
 use decode::*;
 use infer::*;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::io::{self, BufRead, Write};
+use stream::{stamp_ms, Stream};
 use thiserror::Error;
 
 /// An event is closed when a record this many serials away from it arrives.
@@ -108,6 +119,8 @@ pub enum LineError {
     },
     #[error("not valid UTF-8")]
     NotUtf8,
+    #[error("node= without a record after it")]
+    NoRecord,
 }
 
 /// What a diagnostic is about.
@@ -189,9 +202,13 @@ enum Content {
     Other,
 }
 
-/// Reads auditd logs and builds the report; see the module documentation.
-pub struct Reporter {
+/// One machine's part of the report: the records of one node (or of a log without `node=`),
+/// read into its namespaces, containers and tasks; see the module documentation.
+struct Machine {
     opts: ReportOptions,
+    /// The node its lines name; [`None`] for lines without `node=`.
+    node: Option<String>,
+    /// The names of the files read so far, as [`Loc::file`] indexes them.
     files: Vec<String>,
     summary: Summary,
     diagnostics: Vec<Diagnostic>,
@@ -205,7 +222,10 @@ pub struct Reporter {
     closed: VecDeque<Stamp>,
     closed_set: HashSet<Stamp>,
     namespaces: HashMap<NsKey, Namespace>,
-    containers: Vec<Option<Container>>,
+    /// The containers by number, in order of creation.
+    containers: BTreeMap<Cid, Container>,
+    /// The number of the next container.
+    next_cid: Cid,
     tasks: HashMap<u32, Task>,
     events: Vec<EventOut>,
     selected_roots: Vec<NsKey>,
@@ -213,15 +233,28 @@ pub struct Reporter {
     /// An event with an `AUDIT_NS_INFO` record was processed: the kernel writes them, so a
     /// system call event without one is a task's in the initial namespaces.
     info_seen: bool,
+    /// Streaming: the events written as they close, and what is forgotten (`stream.rs`).
+    stream: Option<Stream>,
 }
 
-impl Reporter {
-    pub fn new(opts: ReportOptions) -> Self {
+impl Machine {
+    /// A machine for `node`; streaming with at most `stream` live containers if given.
+    fn new(
+        opts: ReportOptions,
+        node: Option<String>,
+        files: &[String],
+        stream: Option<usize>,
+    ) -> Self {
         let n = opts.events.len();
-        Reporter {
+        let summary = Summary {
+            files: files.to_vec(),
+            ..Summary::default()
+        };
+        Machine {
             opts,
-            files: Vec::new(),
-            summary: Summary::default(),
+            node,
+            files: files.to_vec(),
+            summary,
             diagnostics: Vec::new(),
             pending: VecDeque::new(),
             pending_base: 0,
@@ -230,13 +263,21 @@ impl Reporter {
             closed: VecDeque::new(),
             closed_set: HashSet::new(),
             namespaces: HashMap::new(),
-            containers: Vec::new(),
+            containers: BTreeMap::new(),
+            next_cid: 0,
             tasks: HashMap::new(),
             events: Vec::new(),
             selected_roots: Vec::new(),
             event_hits: vec![false; n],
             info_seen: false,
+            stream: stream.map(Stream::new),
         }
+    }
+
+    /// A file the lines that follow come from.
+    fn add_file(&mut self, name: &str) {
+        self.files.push(name.to_string());
+        self.summary.files.push(name.to_string());
     }
 
     fn diag(&mut self, loc: Loc, severity: Severity, message: String) {
@@ -254,60 +295,25 @@ impl Reporter {
         }
     }
 
-    /// Reads one log, `name` being what messages call it.  Lines that cannot be parsed are
-    /// counted and reported as diagnostics; only a read error stops the file.
-    pub fn read<R: BufRead>(&mut self, name: &str, mut reader: R) -> Result<(), ReportError> {
-        let file = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
-        self.files.push(name.to_string());
-        self.summary.files.push(name.to_string());
-        let mut buf = Vec::with_capacity(1024);
-        let mut line_no = 0u64;
-        loop {
-            buf.clear();
-            let n = reader
-                .read_until(b'\n', &mut buf)
-                .map_err(|source| ReportError::Read {
-                    file: name.to_string(),
-                    line: line_no,
-                    source,
-                })?;
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            self.summary.lines += 1;
-            let loc = Loc {
-                file,
-                line: line_no,
-            };
-            let complete = buf.last() == Some(&b'\n');
-            let text = if complete { &buf[..n - 1] } else { &buf[..] };
-            if text.iter().all(|b| b.is_ascii_whitespace())
-                || text.starts_with(b"----")
-                || text.starts_with(b"time->")
-            {
-                continue;
-            }
-            let r = self.line(text, loc);
-            match (r, complete) {
-                (Ok(()), true) => {}
-                (Ok(()), false) => self.diag(
-                    loc,
-                    Severity::Warning,
-                    "the last line has no newline (the log may be cut here)".into(),
-                ),
-                (Err(e), true) => self.diag(loc, Severity::Error, e.to_string()),
-                (Err(e), false) => self.diag(
-                    loc,
-                    Severity::Error,
-                    format!("truncated last line (no newline at the end of the file): {e}"),
-                ),
-            }
+    /// Counts and reports what became of a line: `complete` when it ended with a newline.
+    fn line_result(&mut self, r: Result<(), LineError>, complete: bool, loc: Loc) {
+        match (r, complete) {
+            (Ok(()), true) => {}
+            (Ok(()), false) => self.diag(
+                loc,
+                Severity::Warning,
+                "the last line has no newline (the log may be cut here)".into(),
+            ),
+            (Err(e), true) => self.diag(loc, Severity::Error, e.to_string()),
+            (Err(e), false) => self.diag(
+                loc,
+                Severity::Error,
+                format!("truncated last line (no newline at the end of the file): {e}"),
+            ),
         }
-        Ok(())
     }
 
-    /// Takes one line (without its newline).
+    /// Takes one line (without its newline and its node).
     fn line(&mut self, text: &[u8], loc: Loc) -> Result<(), LineError> {
         let line = parse_line(text)?;
         let content = if line.ty == AUDIT_SYSCALL {
@@ -390,6 +396,9 @@ impl Reporter {
             );
         }
         self.newest = Some(stamp.serial);
+        if let Some(st) = &mut self.stream {
+            st.newest_ms = st.newest_ms.max(stamp_ms(&stamp));
+        }
         self.flush(false);
     }
 
@@ -400,7 +409,11 @@ impl Reporter {
             let old = self
                 .newest
                 .is_some_and(|n| n.abs_diff(front.stamp.serial) > WINDOW);
-            if !(all || front.complete || old) {
+            let stale = self
+                .stream
+                .as_ref()
+                .is_some_and(|st| st.newest_ms > stamp_ms(&front.stamp) + STALE_MS);
+            if !(all || front.complete || old || stale) {
                 break;
             }
             let Some(ev) = self.pending.pop_front() else {
@@ -419,16 +432,4 @@ impl Reporter {
             self.process(ev);
         }
     }
-}
-
-/// Reads the logs in order and builds the report.
-pub fn report_from_readers<R: BufRead>(
-    opts: ReportOptions,
-    inputs: impl IntoIterator<Item = (String, R)>,
-) -> Result<Report, ReportError> {
-    let mut r = Reporter::new(opts);
-    for (name, input) in inputs {
-        r.read(&name, input)?;
-    }
-    Ok(r.finish())
 }

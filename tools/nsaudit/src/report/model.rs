@@ -180,12 +180,91 @@ pub struct SelectionOut {
     pub events: Vec<EventOut>,
 }
 
-/// The finished report.
+/// The finished report of one machine.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The node its lines named (`node=NAME`); absent for lines without.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
     pub summary: Summary,
     pub containers: Vec<ContainerOut>,
     pub namespaces: Vec<NamespaceOut>,
     pub selection: Option<SelectionOut>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The reports of a log: one per node, in the order of the node's first line.  A log without
+/// `node=` prefixes has one report, without a node, and is printed as before; a log with them
+/// prints a report per node.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fleet {
+    #[serde(rename = "nodes")]
+    pub reports: Vec<Report>,
+    /// Every file read.
+    pub files: Vec<String>,
+    /// Every line read, of every node, blank lines and `ausearch` separators too.
+    pub lines: u64,
+    /// Lines whose node cannot be told (`node=` with an empty or unprintable name).
+    pub bad_lines: u64,
+    /// Warnings of no one node: a `--event` or `--node` that matched nothing.
+    pub warnings: u64,
+    /// The messages of those; a report of one machine has them in its own.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Fleet {
+    /// The report of a log of one machine without `node=`, which is printed as before.
+    pub fn plain(&self) -> Option<&Report> {
+        match &self.reports[..] {
+            [one] if one.node.is_none() => Some(one),
+            _ => None,
+        }
+    }
+
+    /// The report of a log of one machine without `node=`; [`None`] for a log of nodes.
+    pub fn into_plain(self) -> Option<Report> {
+        self.plain()?;
+        self.reports.into_iter().next()
+    }
+
+    /// The report of node `name` (`None`: of the lines without `node=`).
+    pub fn node(&self, name: Option<&str>) -> Option<&Report> {
+        self.reports.iter().find(|r| r.node.as_deref() == name)
+    }
+
+    /// Whether a line could not be read.
+    pub fn has_errors(&self) -> bool {
+        self.bad_lines > 0 || self.reports.iter().any(Report::has_errors)
+    }
+
+    /// Lines that could not be read, of every node.
+    pub fn total_bad_lines(&self) -> u64 {
+        self.bad_lines
+            + self
+                .reports
+                .iter()
+                .map(|r| r.summary.bad_lines)
+                .sum::<u64>()
+    }
+
+    /// Every message, those of the log as a whole first, then each node's.
+    pub fn all_diagnostics(&self) -> impl Iterator<Item = (Option<&str>, &Diagnostic)> {
+        let fleet = self.diagnostics.iter().map(|d| (None, d));
+        let nodes = self
+            .reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter().map(move |d| (r.node.as_deref(), d)));
+        fleet.chain(nodes)
+    }
+
+    /// Problems in all (bad lines and warnings), shown or not.
+    pub fn problems(&self) -> u64 {
+        self.bad_lines
+            + self.warnings
+            + self
+                .reports
+                .iter()
+                .map(|r| r.summary.bad_lines + r.summary.warnings)
+                .sum::<u64>()
+    }
 }

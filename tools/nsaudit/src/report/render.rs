@@ -19,6 +19,11 @@ fn per_kind(counts: &PerKind) -> String {
     }
 }
 
+/// `s` inside a double-quoted Graphviz string.
+fn dot_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
 fn subject_text(s: &Subject) -> String {
     let mut t = format!("pid={} ppid={}", s.pid, s.ppid);
     for (k, v) in [("uid", s.uid), ("auid", s.auid), ("ses", s.ses)] {
@@ -63,18 +68,23 @@ impl Report {
     /// The report as text: the counts, the containers as a tree, the lineage of the
     /// namespaces, and the events of a selection.
     pub fn write_text<W: Write>(&self, w: &mut W) -> io::Result<()> {
-        self.write_counts(w)?;
+        self.write_text_as(w, "nsaudit report")
+    }
+
+    /// The report as text, its first line starting with `label`.
+    fn write_text_as<W: Write>(&self, w: &mut W, label: &str) -> io::Result<()> {
+        self.write_counts(w, label)?;
         self.write_containers(w)?;
         self.write_lineage(w)?;
         self.write_selected_events(w)
     }
 
     /// The counts of the log and what a selection matched.
-    fn write_counts<W: Write>(&self, w: &mut W) -> io::Result<()> {
+    fn write_counts<W: Write>(&self, w: &mut W, label: &str) -> io::Result<()> {
         let s = &self.summary;
         writeln!(
             w,
-            "nsaudit report: {} records in {} events, {} lines of {}",
+            "{label}: {} records in {} events, {} lines of {}",
             s.records,
             s.events,
             s.lines,
@@ -254,25 +264,35 @@ impl Report {
     /// The lineage as a Graphviz graph: a node per namespace, an edge from each to those
     /// derived from it, a cluster per container, labelled with its creator and its events.
     pub fn write_dot<W: Write>(&self, w: &mut W) -> io::Result<()> {
-        let node = |n: &NsRef| format!("\"{}_{}\"", n.kind, n.id);
-        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
         writeln!(w, "digraph nsaudit {{")?;
         writeln!(w, "  rankdir=LR;")?;
         writeln!(w, "  node [shape=box, fontname=\"monospace\"];")?;
+        self.write_dot_body(w, "", "  ")?;
+        writeln!(w, "}}")
+    }
+
+    /// The clusters, nodes and edges of the graph, their names starting with `prefix`, each
+    /// line with `pad`.
+    fn write_dot_body<W: Write>(&self, w: &mut W, prefix: &str, pad: &str) -> io::Result<()> {
+        let node = |n: &NsRef| format!("\"{prefix}{}_{}\"", n.kind, n.id);
         for (i, c) in self.containers.iter().enumerate() {
             let who = c.creator.as_ref().map_or(String::new(), |s| {
-                format!("\\npid {} {}", s.pid, esc(s.comm.as_deref().unwrap_or("")))
+                format!(
+                    "\\npid {} {}",
+                    s.pid,
+                    dot_escape(s.comm.as_deref().unwrap_or(""))
+                )
             });
             let inside = format!(
                 "\\ninside {} ({} by AUDIT_NS_INFO, {} by pid)",
                 c.events_inside, c.events_by_ns_info, c.events_by_pid
             );
-            writeln!(w, "  subgraph cluster_{i} {{")?;
-            writeln!(w, "    label=\"container {}{who}{inside}\";", c.id)?;
+            writeln!(w, "{pad}subgraph cluster_{prefix}{i} {{")?;
+            writeln!(w, "{pad}  label=\"container {}{who}{inside}\";", c.id)?;
             for n in &c.namespaces {
-                writeln!(w, "    {};", node(n))?;
+                writeln!(w, "{pad}  {};", node(n))?;
             }
-            writeln!(w, "  }}")?;
+            writeln!(w, "{pad}}}")?;
         }
         for n in &self.namespaces {
             let removed = n
@@ -285,15 +305,91 @@ impl Report {
             };
             writeln!(
                 w,
-                "  {} [label=\"{}:{}\\nid {}{origin}{removed}\"];",
+                "{pad}{} [label=\"{}:{}\\nid {}{origin}{removed}\"];",
                 node(&n.ns),
                 n.ns.kind,
                 n.ns.inode,
                 n.ns.id
             )?;
             if let Some(p) = &n.parent {
-                writeln!(w, "  {} -> {};", node(p), node(&n.ns))?;
+                writeln!(w, "{pad}{} -> {};", node(p), node(&n.ns))?;
             }
+        }
+        Ok(())
+    }
+}
+
+impl Fleet {
+    /// The label of a report's first line: its node, or what it holds.
+    fn label(r: &Report) -> String {
+        match &r.node {
+            Some(n) => format!("node {n}"),
+            None => "lines without node=".into(),
+        }
+    }
+
+    /// The reports as text: a log of one machine without `node=` as
+    /// [`Report::write_text`]; otherwise a line for the log as a whole, then the report of
+    /// each node, its first line naming the node.
+    pub fn write_text<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        if let Some(r) = self.plain() {
+            return r.write_text(w);
+        }
+        let names: Vec<&str> = self
+            .reports
+            .iter()
+            .map(|r| r.node.as_deref().unwrap_or("(lines without node=)"))
+            .collect();
+        writeln!(
+            w,
+            "nsaudit report: {} nodes, {} lines of {}",
+            self.reports.len(),
+            self.lines,
+            self.files.join(", ")
+        )?;
+        if !names.is_empty() {
+            writeln!(w, "nodes: {}", names.join(", "))?;
+        }
+        if self.bad_lines + self.warnings > 0 {
+            writeln!(
+                w,
+                "problems of no one node: {} bad lines, {} warnings",
+                self.bad_lines, self.warnings
+            )?;
+        }
+        for r in &self.reports {
+            writeln!(w)?;
+            writeln!(w, "=== {} ===", Self::label(r))?;
+            r.write_text_as(w, &Self::label(r))?;
+        }
+        Ok(())
+    }
+
+    /// The reports as one JSON object: a log of one machine without `node=` as
+    /// [`Report::write_json`]; otherwise `{"nodes": [report...], ...}`, each with its `node`.
+    pub fn write_json<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        if let Some(r) = self.plain() {
+            return r.write_json(w);
+        }
+        serde_json::to_writer_pretty(&mut *w, self).map_err(io::Error::other)?;
+        writeln!(w)
+    }
+
+    /// The lineage as one Graphviz graph: a log of one machine without `node=` as
+    /// [`Report::write_dot`]; otherwise a cluster per node around its containers and
+    /// namespaces, whose names start with `n<index>_`.
+    pub fn write_dot<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        if let Some(r) = self.plain() {
+            return r.write_dot(w);
+        }
+        writeln!(w, "digraph nsaudit {{")?;
+        writeln!(w, "  rankdir=LR;")?;
+        writeln!(w, "  node [shape=box, fontname=\"monospace\"];")?;
+        for (i, r) in self.reports.iter().enumerate() {
+            writeln!(w, "  subgraph cluster_n{i} {{")?;
+            writeln!(w, "    label=\"{}\";", dot_escape(&Self::label(r)))?;
+            r.write_dot_body(w, &format!("n{i}_"), "    ")?;
+            writeln!(w, "  }}")?;
         }
         writeln!(w, "}}")
     }

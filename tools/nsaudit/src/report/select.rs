@@ -76,6 +76,8 @@ impl EventSelector {
 pub struct ReportOptions {
     pub ns: Vec<NsSelector>,
     pub events: Vec<EventSelector>,
+    /// Only the lines of these nodes (`node=NAME`); all when empty.
+    pub nodes: Vec<String>,
 }
 
 impl ReportOptions {

@@ -45,7 +45,10 @@ fn eoe(serial: u64) -> String {
 }
 
 fn run(opts: ReportOptions, log: &str) -> Report {
-    report_from_readers(opts, [("t.log".to_string(), log.as_bytes())]).unwrap()
+    report_from_readers(opts, [("t.log".to_string(), log.as_bytes())])
+        .unwrap()
+        .into_plain()
+        .unwrap()
 }
 
 /// A container (net+uts, serial 2, by pid 50) whose child 51 runs a command (serial 3),
@@ -308,7 +311,10 @@ fn tasks_leave_at_exit_group_and_when_their_pid_is_reused() {
 fn not_utf8_and_binary_lines_are_errors() {
     let mut log = simple_log().join("\n").into_bytes();
     log.extend_from_slice(b"\ntype=EOE msg=audit(10.000:9): \xff\xfe\n\x00\x01\n");
-    let r = report_from_readers(ReportOptions::default(), [("b".to_string(), &log[..])]).unwrap();
+    let r = report_from_readers(ReportOptions::default(), [("b".to_string(), &log[..])])
+        .unwrap()
+        .into_plain()
+        .unwrap();
     assert_eq!(r.summary.bad_lines, 2);
     assert_eq!(r.diagnostics[0].line, 11);
     assert_eq!(r.diagnostics[1].line, 12);
@@ -415,9 +421,18 @@ old_netns_id=2 pid=3 ppid=\"x\xff\x1d\n\n";
             x ^= x << 17;
             bytes.push(alphabet[(x % alphabet.len() as u64) as usize]);
         }
+        // Half of the logs are of two nodes, their lines taken in turn.
+        if x.is_multiple_of(2) {
+            let mut nodes = [&b"node=a "[..], &b"node=b\x1d "[..]].into_iter().cycle();
+            bytes = bytes
+                .split_inclusive(|&b| b == b'\n')
+                .flat_map(|l| [nodes.next().unwrap_or_default(), l].concat())
+                .collect();
+        }
         let opts = ReportOptions {
             ns: vec![NsSelector::Id(1)],
             events: vec![EventSelector::Serial(2)],
+            nodes: Vec::new(),
         };
         let r = report_from_readers(opts, [("r".to_string(), &bytes[..])]).unwrap();
         r.write_text(&mut io::sink()).unwrap();

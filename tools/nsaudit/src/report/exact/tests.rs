@@ -93,6 +93,8 @@ fn run(log: &[String]) -> Report {
         [("t.log".to_string(), (log.join("\n") + "\n").as_bytes())],
     )
     .unwrap()
+    .into_plain()
+    .unwrap()
 }
 
 /// Serial → how the listed event was attributed to the container of serial 2, when it is
@@ -341,6 +343,8 @@ fn text_and_json_give_the_counts() {
         ReportOptions::default(),
         [("t.log".to_string(), (log.join("\n") + "\n").as_bytes())],
     )
+    .unwrap()
+    .into_plain()
     .unwrap();
     let mut text = Vec::new();
     r.write_text(&mut text).unwrap();
