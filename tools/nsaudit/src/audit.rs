@@ -80,7 +80,12 @@ pub struct Status {
     pub backlog_limit: u32,
     pub lost: u32,
     pub backlog: u32,
+    /// `feature_bitmap`: `AUDIT_FEATURE_BITMAP_*`.
+    pub features: u32,
 }
+
+/// `AUDIT_FEATURE_BITMAP_NS_ID_FILTER`: the kernel takes the namespace rule fields.
+pub const AUDIT_FEATURE_BITMAP_NS_ID_FILTER: u32 = 0x80;
 
 impl From<&StatusMessage> for Status {
     fn from(s: &StatusMessage) -> Self {
@@ -92,6 +97,7 @@ impl From<&StatusMessage> for Status {
             backlog_limit: s.backlog_limit,
             lost: s.lost,
             backlog: s.backlog,
+            features: s.feature_bitmap,
         }
     }
 }

@@ -227,6 +227,13 @@ pub fn parse_ns_id(kind: NsKind, text: &str) -> Result<u64, String> {
     }
 }
 
+/// Puts the namespace fields after the others, keeping each group's order.  An auditctl that
+/// does not know them does not skip their 8 bytes in the buffer when it lists a rule, and
+/// would read a string field after one (`key=`, `exe=`) from the wrong place.
+pub fn namespace_fields_last(conds: &mut [Cond]) {
+    conds.sort_by_key(|c| matches!(c.field, Field::Ns(_)));
+}
+
 /// Parses `-F` text: `name<op>value`.
 pub fn parse_cond(text: &str) -> Result<Cond, String> {
     let at = text
@@ -335,6 +342,7 @@ impl RuleSpec {
         if conds.len() > AUDIT_MAX_FIELDS {
             return Err(format!("more than {AUDIT_MAX_FIELDS} fields"));
         }
+        namespace_fields_last(&mut conds);
         Ok(RuleSpec {
             list,
             action,
@@ -343,7 +351,8 @@ impl RuleSpec {
         })
     }
 
-    /// The bytes of its `struct audit_rule_data`.
+    /// The bytes of its `struct audit_rule_data`, its conditions in their order (see
+    /// [`namespace_fields_last`]).
     pub fn encode(&self) -> Vec<u8> {
         let mut words = vec![0u32; RULE_DATA_LEN / 4];
         let mut buf = Vec::new();

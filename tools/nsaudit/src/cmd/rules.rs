@@ -4,8 +4,8 @@
 //! ... `timens_id`) that auditctl does not know yet; auditctl's options and syntax.
 
 use anyhow::{bail, Context};
-use nsaudit::audit::rules::RuleSpec;
-use nsaudit::audit::AuditSocket;
+use nsaudit::audit::rules::{Field, RuleSpec};
+use nsaudit::audit::{AuditSocket, AUDIT_FEATURE_BITMAP_NS_ID_FILTER};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -46,6 +46,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut sock = AuditSocket::open().context("opening the audit netlink socket")?;
+    let has_ns = |r: &RuleSpec| r.conds.iter().any(|c| matches!(c.field, Field::Ns(_)));
+    if rule.as_ref().is_some_and(has_ns) {
+        let features = sock.status().context("reading audit's status")?.features;
+        if features & AUDIT_FEATURE_BITMAP_NS_ID_FILTER == 0 {
+            bail!(
+                "this kernel has no namespace rule fields (audit features {features:#x}                  lack AUDIT_FEATURE_BITMAP_NS_ID_FILTER, {AUDIT_FEATURE_BITMAP_NS_ID_FILTER:#x})"
+            );
+        }
+    }
     match rule {
         Some(r) if args.add.is_some() => sock.add_rule_spec(&r)?,
         Some(r) => sock.del_rule_spec(&r)?,

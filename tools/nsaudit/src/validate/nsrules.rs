@@ -11,6 +11,7 @@
 
 use super::*;
 use crate::audit::rules::{Action, Cond, Field, List, Op as RuleOp, RuleSpec, Value};
+use crate::audit::AUDIT_FEATURE_BITMAP_NS_ID_FILTER;
 use crate::daemon::NUDGE;
 use crate::nsinfo::{initial_id, AUDIT_NS_INFO};
 use crate::nsops::{user_text, worker, Order, Worker, CONTAINER_KINDS};
@@ -44,11 +45,14 @@ fn infos_of(got: &[Got], pid: i32) -> Vec<crate::nsinfo::NsInfo> {
 fn open_rule(action: Action, conds: Vec<Cond>, keyed: bool) -> RuleSpec {
     let mut conds = conds;
     if keyed {
-        conds.push(Cond {
-            field: Field::Text(210),
-            op: RuleOp::Eq,
-            value: Value::Bytes(RULE_KEY.as_bytes().to_vec()),
-        });
+        conds.insert(
+            0,
+            Cond {
+                field: Field::Text(210),
+                op: RuleOp::Eq,
+                value: Value::Bytes(RULE_KEY.as_bytes().to_vec()),
+            },
+        );
     }
     RuleSpec {
         list: List::Exit,
@@ -127,6 +131,14 @@ impl<W: Write> Validator<W> {
                 return;
             }
         }
+        let features = self.sock.status().map(|s| s.features);
+        self.tap.check(
+            features
+                .as_ref()
+                .is_ok_and(|f| f & AUDIT_FEATURE_BITMAP_NS_ID_FILTER != 0),
+            &format!("{label}: audit's features have AUDIT_FEATURE_BITMAP_NS_ID_FILTER"),
+            format!("{features:x?}"),
+        );
         let made = worker(&CONTAINER_KINDS, &files[0]).and_then(|a| {
             let b = worker(&CONTAINER_KINDS, &files[1])?;
             let h = worker(&[], &files[2])?;
@@ -428,7 +440,7 @@ impl<W: Write> Validator<W> {
         let what = format!("{label}: nsaudit rules");
         let mnt = format!("mntns_id={}", crew.a.probed.ids.id(NsKind::Mnt));
         let args = ["-S", "openat", "-F", &mnt, "-k", RULE_KEY];
-        let listed = format!("-a always,exit -S openat -F {mnt} -F key={RULE_KEY}");
+        let listed = format!("-a always,exit -S openat -F key={RULE_KEY} -F {mnt}");
         let add: Vec<&str> = ["-a", "always,exit"].iter().chain(&args).copied().collect();
         let r = self.run_rules_cli(&add);
         if !self.tap.check(

@@ -68,27 +68,27 @@ fn struct_audit_rule_data_layout() {
         "exit list, always, two fields"
     );
     assert_eq!(w(3 + 257 / 32), 1 << (257 % 32), "openat's bit");
-    assert_eq!((w(67), w(68)), (27, 210), "fields");
+    assert_eq!((w(67), w(68)), (210, 27), "fields: the key first");
     assert_eq!(
         (w(131), w(132)),
-        (8, 2),
-        "values: the id's 8 bytes, the key's 2"
+        (2, 8),
+        "values: the key's 2 bytes, the id's 8"
     );
     assert_eq!((w(195), w(196)), (0x4000_0000, 0x4000_0000), "AUDIT_EQUAL");
     assert_eq!(w(259), 10, "buflen");
     assert_eq!(b.len(), 1040 + 10);
-    assert_eq!(&b[1040..1048], &4096u64.to_ne_bytes());
-    assert_eq!(&b[1048..], b"ab");
+    assert_eq!(&b[1040..1042], b"ab");
+    assert_eq!(&b[1042..], &4096u64.to_ne_bytes());
 }
 
 #[test]
 fn rules_round_trip_through_the_kernel_structure() {
     for text in [
-        "-a always,exit -S openat -F mntns_id=4026531840 -F key=nsrule",
+        "-a always,exit -S openat -F key=nsrule -F mntns_id=4026531840",
         "-a never,exit -S all -F netns_id!=7",
         "-a always,exit -S getppid -F uid=65534",
         "-a always,exclude -F timens_id>=18446744073709551615",
-        "-a never,user -F cgroupns_id<4097 -F pid=1",
+        "-a never,user -F pid=1 -F cgroupns_id<4097",
         "-a always,exit -S getpid,openat -F arch=b64 -F userns_id<=9",
     ] {
         let args: Vec<&str> = text.split(' ').collect();
@@ -196,4 +196,27 @@ fn unknown_field_numbers_pass_through() {
     let r = rule(&["-a", "always,exit", "-S", "all", "-F", "f35=1"]).unwrap();
     assert_eq!(r.conds[0].field, Field::Num(35));
     assert_eq!(r.to_string(), "-a always,exit -S all -F f35=1");
+}
+
+#[test]
+fn namespace_fields_go_after_the_string_fields() {
+    let r = rule(&[
+        "-a",
+        "always,exit",
+        "-S",
+        "all",
+        "-F",
+        "netns_id=4097",
+        "-F",
+        "exe=/bin/sh",
+        "-F",
+        "uid=0",
+        "-k",
+        "k",
+    ])
+    .unwrap();
+    assert_eq!(
+        r.to_string(),
+        "-a always,exit -S all -F exe=/bin/sh -F uid=0 -F key=k -F netns_id=4097"
+    );
 }
