@@ -84,7 +84,7 @@ fn decodes_acks_and_errors() {
 #[test]
 fn decodes_a_status_reply() {
     // struct audit_status as 6.x kernels send it: 11 u32 (with backlog_wait_time_actual).
-    let vals: [u32; 11] = [0x7f, 1, 1, 321, 0, 8192, 3, 2, 0x7f, 60000, 0];
+    let vals: [u32; 11] = [0x7f, 1, 1, 321, 0, 8192, 3, 2, 0xff, 60000, 0];
     let payload: Vec<u8> = vals.iter().flat_map(|v| v.to_ne_bytes()).collect();
     let d = msg(16 + payload.len() as u32, AUDIT_GET, 0, 9, &payload);
     assert_eq!(
@@ -99,6 +99,7 @@ fn decodes_a_status_reply() {
                 backlog_limit: 8192,
                 lost: 3,
                 backlog: 2,
+                features: 0xff,
             }
         }]
     );
