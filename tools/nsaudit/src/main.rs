@@ -17,7 +17,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Load ns_audit.ko, create and destroy namespaces, and check every record (root, in the
-    /// guest; it becomes the audit daemon).
+    /// guest; it becomes the audit daemon, or reads beside auditd with --beside-auditd).
     #[command(mut_arg("module", |a| a.help("The module to load and unload")))]
     Validate(cmd::validate::Args),
     /// Create and drop one namespace of each type and print the records (root, in the guest).
