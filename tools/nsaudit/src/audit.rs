@@ -25,7 +25,10 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
+mod multicast;
 pub mod rules;
+
+pub use multicast::AUDIT_NLGRP_READLOG;
 
 /// `AUDIT_STATUS_ENABLED`.
 pub const AUDIT_STATUS_ENABLED: u32 = 0x1;

@@ -15,7 +15,10 @@
 //! [`check_ns_info`]: crate::nsinfo::check_ns_info
 
 use crate::nsinfo::AUDIT_NS_INFO;
-use crate::record::{parse_log, AUDIT_SYSCALL, AUDIT_URINGOP};
+use crate::record::{
+    log_lines, parse_record, parse_stamp, split_log_record, LogError, Record, AUDIT_SYSCALL,
+    AUDIT_URINGOP,
+};
 use crate::reference::is_ns_type;
 use crate::validate::{Got, Stream};
 use std::collections::BTreeMap;
@@ -45,6 +48,20 @@ impl LogCheck {
     }
 }
 
+/// Line `line` of a log, `l`, parsed if it is a record that [`check_log`] checks: a namespace
+/// record, an `AUDIT_NS_INFO`, `SYSCALL` or `URINGOP` record.  Of the other records only the
+/// type and the stamp must parse: their fields need not follow the kernel's rules for the
+/// records of the series (user messages have `msg='text with spaces'`).
+fn parse_checked(line: usize, l: &str) -> Result<Option<(usize, u16, Record)>, LogError> {
+    let err = |error| LogError { line, error };
+    let (ty, msg) = split_log_record(l).map_err(err)?;
+    if !is_ns_type(ty) && ![AUDIT_SYSCALL, AUDIT_URINGOP, AUDIT_NS_INFO].contains(&ty) {
+        parse_stamp(msg).map_err(err)?;
+        return Ok(None);
+    }
+    Ok(Some((line, ty, parse_record(ty, msg).map_err(err)?)))
+}
+
 /// Checks the log `reader`, named `name` in the messages.
 pub fn check_log<R: BufRead>(name: &str, reader: R) -> LogCheck {
     let mut out = LogCheck::default();
@@ -52,17 +69,15 @@ pub fn check_log<R: BufRead>(name: &str, reader: R) -> LogCheck {
     // The lines of the AUDIT_NS_INFO records that passed so far, by serial: they pass once the
     // whole log shows that their event has a SYSCALL or URINGOP record.
     let mut infos: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-    for item in parse_log(reader) {
-        let (line, ty, rec) = match item {
-            Ok(x) => x,
+    for item in log_lines(reader) {
+        let (line, ty, rec) = match item.and_then(|(line, l)| parse_checked(line, &l)) {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
             Err(e) => {
                 out.fail(format!("not ok - {name}: {e}"));
                 continue;
             }
         };
-        if !is_ns_type(ty) && ![AUDIT_SYSCALL, AUDIT_URINGOP, AUDIT_NS_INFO].contains(&ty) {
-            continue;
-        }
         let (got, problem) = Got::new(ty, rec.payload());
         let mut problems: Vec<String> = problem.into_iter().collect();
         problems.extend(stream.observe(&got));
@@ -308,5 +323,22 @@ netns_id=4097 cgroupns_id=5 timens_id=6";
             c.problems[0].starts_with("not ok - t.log: line 1: "),
             "{c:?}"
         );
+    }
+
+    #[test]
+    fn other_records_need_a_known_type_and_a_stamp_only() {
+        // A user message as auditd writes it: a type name nsaudit does not check, a quoted
+        // text with spaces, the enriched part.
+        let user = "type=TRUSTED_APP msg=audit(1700000000.150:12): pid=80 uid=0 \
+                    auid=4294967295 ses=4294967295 msg='nsaudit step a b'\u{1d}UID=\"root\"";
+        let c = run(&[init(10, TASK), syscall(10, TASK), user.into()]);
+        assert_eq!((c.passed, c.failed), (1, 0), "{:?}", c.problems);
+        for bad in [
+            "type=NO_SUCH_TYPE msg=audit(1700000000.150:12): a=b",
+            "type=TRUSTED_APP msg=audit(1700000000.150): msg='x y'",
+        ] {
+            let c = run(&[bad.into()]);
+            assert_eq!((c.passed, c.failed), (0, 1), "{bad}: {c:?}");
+        }
     }
 }

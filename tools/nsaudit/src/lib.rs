@@ -24,6 +24,7 @@
 pub mod audit;
 pub mod bench;
 pub mod checklog;
+pub mod compare;
 pub mod daemon;
 pub mod demo;
 pub mod flood;

@@ -17,7 +17,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Load ns_audit.ko, create and destroy namespaces, and check every record (root, in the
-    /// guest; it becomes the audit daemon).
+    /// guest; it becomes the audit daemon, or reads beside auditd with --beside-auditd).
     #[command(mut_arg("module", |a| a.help("The module to load and unload")))]
     Validate(cmd::validate::Args),
     /// Create and drop one namespace of each type and print the records (root, in the guest).
@@ -49,6 +49,10 @@ enum Cmd {
     /// AUDIT_NS_INFO records: the eight ids, at most one per event, in an event with a SYSCALL
     /// or URINGOP record.
     CheckLog(cmd::check_log::Args),
+    /// Check that every record of RECEIVED (validate --beside-auditd --log) is in LOG, the
+    /// audit daemon's log: same type (by number or auditd's name), same stamp, same fields;
+    /// EOE records aside, which auditd does not write.  Exits 0 if so, 1 if not.
+    CompareLog(cmd::compare_log::Args),
     /// Rebuild containers, namespace lineage and the events inside them from auditd logs.
     ///
     /// Namespaces created by one event (one clone or unshare) form a container, named by the
@@ -97,6 +101,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Cmd::Flood(args) => cmd::flood::run(args),
         Cmd::Snapshot(args) => cmd::snapshot::run(args),
         Cmd::CheckLog(args) => cmd::check_log::run(args),
+        Cmd::CompareLog(args) => cmd::compare_log::run(args),
         Cmd::Report(args) => cmd::report::run(args),
         Cmd::Plugin(args) => cmd::plugin::run(args),
         Cmd::ReportCapture(args) => cmd::report_capture::run(args),

@@ -11,6 +11,9 @@
 use std::io::BufRead;
 use thiserror::Error;
 
+mod names;
+pub use names::AUDITD_TYPE_NAMES;
+
 /// `AUDIT_SYSCALL`: the record of an audited system call.
 pub const AUDIT_SYSCALL: u16 = 1300;
 /// `AUDIT_EOE`: the end of a multi-record event.
@@ -126,22 +129,6 @@ pub fn type_name(ty: u16) -> String {
     }
 }
 
-/// Names auditd writes for a few more types; accepted when reading a log, never written.
-const MORE_NAMES: [(&str, u16); 12] = [
-    ("DAEMON_START", 1200),
-    ("DAEMON_END", 1201),
-    ("DAEMON_ABORT", 1202),
-    ("DAEMON_CONFIG", 1203),
-    ("DAEMON_ROTATE", 1204),
-    ("CONFIG_CHANGE", 1305),
-    ("KERN_MODULE", 1330),
-    ("SERVICE_START", 1130),
-    ("PATH", 1302),
-    ("CWD", 1307),
-    ("EXECVE", 1309),
-    ("URINGOP", AUDIT_URINGOP),
-];
-
 /// The names of the namespace record types, as the audit userspace of
 /// `patches/audit-userspace/` writes them; accepted when reading a log, never written.
 pub const NS_TYPE_NAMES: [(&str, u16); 17] = [
@@ -178,7 +165,7 @@ pub fn type_from_name(name: &str) -> Result<u16, ParseError> {
         "SYSCALL" => Ok(AUDIT_SYSCALL),
         "EOE" => Ok(AUDIT_EOE),
         "PROCTITLE" => Ok(AUDIT_PROCTITLE),
-        _ => MORE_NAMES
+        _ => AUDITD_TYPE_NAMES
             .iter()
             .chain(NS_TYPE_NAMES.iter())
             .find(|(n, _)| *n == name)
@@ -293,9 +280,10 @@ pub fn parse_record(msg_type: u16, payload: &str) -> Result<Record, ParseError> 
     })
 }
 
-/// Parses one line of auditd's log: `[node=NAME ]type=NAME msg=audit(...): fields`.  The
-/// interpreted part that auditd's enriched format appends after a `\x1d` is ignored.
-pub fn parse_log_line(line: &str) -> Result<(u16, Record), ParseError> {
+/// Splits one line of auditd's log, `[node=NAME ]type=NAME msg=audit(...): fields`, into its
+/// record type and the record's text as the kernel sent it, without parsing the fields.  The
+/// interpreted part that auditd's enriched format appends after a `\x1d` is left out.
+pub fn split_log_record(line: &str) -> Result<(u16, &str), ParseError> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let raw = line.split('\u{1d}').next().unwrap_or_default();
     let raw = match raw.strip_prefix("node=") {
@@ -303,7 +291,13 @@ pub fn parse_log_line(line: &str) -> Result<(u16, Record), ParseError> {
         None => raw,
     };
     let (name, msg) = split_log_line(raw, line)?;
-    let ty = type_from_name(name)?;
+    Ok((type_from_name(name)?, msg))
+}
+
+/// Parses one line of auditd's log: `[node=NAME ]type=NAME msg=audit(...): fields`.  The
+/// interpreted part that auditd's enriched format appends after a `\x1d` is ignored.
+pub fn parse_log_line(line: &str) -> Result<(u16, Record), ParseError> {
+    let (ty, msg) = split_log_record(line)?;
     Ok((ty, parse_record(ty, msg)?))
 }
 
@@ -315,11 +309,8 @@ pub struct LogError {
     pub error: ParseError,
 }
 
-/// Parses an auditd log line by line, skipping empty lines; each item carries its line number
-/// (from 1).
-pub fn parse_log<R: BufRead>(
-    reader: R,
-) -> impl Iterator<Item = Result<(usize, u16, Record), LogError>> {
+/// The lines of a log, skipping empty ones; each item carries its line number (from 1).
+pub fn log_lines<R: BufRead>(reader: R) -> impl Iterator<Item = Result<(usize, String), LogError>> {
     reader.lines().enumerate().filter_map(|(i, line)| {
         let line_no = i + 1;
         match line {
@@ -328,15 +319,21 @@ pub fn parse_log<R: BufRead>(
                 error: ParseError::Read(e.to_string()),
             })),
             Ok(l) if l.trim().is_empty() => None,
-            Ok(l) => Some(
-                parse_log_line(&l)
-                    .map(|(ty, rec)| (line_no, ty, rec))
-                    .map_err(|error| LogError {
-                        line: line_no,
-                        error,
-                    }),
-            ),
+            Ok(l) => Some(Ok((line_no, l))),
         }
+    })
+}
+
+/// Parses an auditd log line by line, skipping empty lines; each item carries its line number
+/// (from 1).
+pub fn parse_log<R: BufRead>(
+    reader: R,
+) -> impl Iterator<Item = Result<(usize, u16, Record), LogError>> {
+    log_lines(reader).map(|item| {
+        let (line, l) = item?;
+        parse_log_line(&l)
+            .map(|(ty, rec)| (line, ty, rec))
+            .map_err(|error| LogError { line, error })
     })
 }
 

@@ -191,6 +191,17 @@ fn log_type_names() {
         assert_eq!(usize::from(*ty), 1340 + i, "{name}");
         assert_eq!(type_from_name(name), Ok(*ty));
     }
+    // auditd's whole table: the names of the series agree with it, each type has one name.
+    for (name, ty) in NS_TYPE_NAMES {
+        assert!(AUDITD_TYPE_NAMES.contains(&(name, ty)), "{name}");
+    }
+    let mut types: Vec<u16> = AUDITD_TYPE_NAMES.iter().map(|&(_, t)| t).collect();
+    types.sort_unstable();
+    types.dedup();
+    assert_eq!(types.len(), AUDITD_TYPE_NAMES.len());
+    assert_eq!(type_from_name("TRUSTED_APP"), Ok(1121));
+    assert_eq!(type_from_name("EVENT_LISTENER"), Ok(1335));
+    assert_eq!(type_from_name("CONFIG_CHANGE"), Ok(1305));
     for bad in [
         "",
         "FOO",
