@@ -129,28 +129,6 @@ pub fn type_name(ty: u16) -> String {
     }
 }
 
-/// The names of the namespace record types, as the audit userspace of
-/// `patches/audit-userspace/` writes them; accepted when reading a log, never written.
-pub const NS_TYPE_NAMES: [(&str, u16); 17] = [
-    ("NS_INIT_MNT", 1340),
-    ("NS_INIT_UTS", 1341),
-    ("NS_INIT_IPC", 1342),
-    ("NS_INIT_USER", 1343),
-    ("NS_INIT_PID", 1344),
-    ("NS_INIT_NET", 1345),
-    ("NS_DEL_MNT", 1346),
-    ("NS_DEL_UTS", 1347),
-    ("NS_DEL_IPC", 1348),
-    ("NS_DEL_USER", 1349),
-    ("NS_DEL_PID", 1350),
-    ("NS_DEL_NET", 1351),
-    ("NS_INIT_CGROUP", 1352),
-    ("NS_INIT_TIME", 1353),
-    ("NS_DEL_CGROUP", 1354),
-    ("NS_DEL_TIME", 1355),
-    ("NS_INFO", 1356),
-];
-
 /// The record type of a log line's `type=` value: a name, `UNKNOWN[N]` or a number.
 pub fn type_from_name(name: &str) -> Result<u16, ParseError> {
     let bad = || ParseError::BadType(snippet(name));
@@ -167,7 +145,6 @@ pub fn type_from_name(name: &str) -> Result<u16, ParseError> {
         "PROCTITLE" => Ok(AUDIT_PROCTITLE),
         _ => AUDITD_TYPE_NAMES
             .iter()
-            .chain(NS_TYPE_NAMES.iter())
             .find(|(n, _)| *n == name)
             .map(|(_, t)| *t)
             .or_else(|| number(name))

@@ -79,6 +79,15 @@ pub fn events_order(round: usize) -> [EventsBlock; 4] {
     order
 }
 
+/// `name 1.23 us, ...`: the last time per call of each block, for a round's note.
+pub(super) fn last_per_call(blocks: &[(&str, &Vec<f64>)]) -> String {
+    let line: Vec<String> = blocks
+        .iter()
+        .map(|(name, v)| format!("{name} {:.2} us", v.last().copied().unwrap_or(0.0) * 1e6))
+        .collect();
+    line.join(", ")
+}
+
 /// The rule that audits the workers' calls.
 pub fn events_rule() -> Rule {
     Rule::AlwaysExit {
@@ -287,18 +296,12 @@ impl Bench<'_> {
                 t.info += got.info;
                 t.overruns += got.overruns;
             }
-            let line: Vec<String> = EventsBlock::ALL
-                .iter()
-                .map(|b| {
-                    let s = res.per_call[b.index()].last().copied().unwrap_or(0.0);
-                    format!("{} {:.2} us", b.name(), s * 1e6)
-                })
-                .collect();
+            let last = EventsBlock::ALL.map(|b| (b.name(), &res.per_call[b.index()]));
             self.note(format!(
                 "events round {}/{}: per call {}",
                 round + 1,
                 self.opts.rounds,
-                line.join(", ")
+                last_per_call(&last)
             ));
         }
         let n = (calls * self.opts.rounds as u64) as f64;

@@ -19,6 +19,7 @@
 //! quiet again, so that records are paid for by the block that wrote them.  The report gives
 //! the time per call and, paired by round, the ratios of [`RULE_COST_RATIOS`].
 
+use super::events::last_per_call;
 use super::events::Worker;
 use super::measure::{quiesce, Bench};
 use super::*;
@@ -187,18 +188,12 @@ impl Bench<'_> {
                 t.records += got.records;
                 t.overruns += got.overruns;
             }
-            let line: Vec<String> = RuleBlock::ALL
-                .iter()
-                .map(|b| {
-                    let s = res.per_call[b.index()].last().copied().unwrap_or(0.0);
-                    format!("{} {:.2} us", b.name(), s * 1e6)
-                })
-                .collect();
+            let last = RuleBlock::ALL.map(|b| (b.name(), &res.per_call[b.index()]));
             self.note(format!(
                 "rule cost round {}/{}: per call {}",
                 round + 1,
                 self.opts.rounds,
-                line.join(", ")
+                last_per_call(&last)
             ));
         }
         let n = (calls * self.opts.rounds as u64) as f64;

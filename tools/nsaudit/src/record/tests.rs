@@ -187,14 +187,18 @@ fn log_type_names() {
     assert_eq!(type_from_name("NS_DEL_TIME"), Ok(1355));
     assert_eq!(type_from_name("NS_INFO"), Ok(1356));
     assert_eq!(type_name(1340), "UNKNOWN[1340]");
-    for (i, (name, ty)) in NS_TYPE_NAMES.iter().enumerate() {
+    // The series' types in auditd's table: 1340-1356 in order, each read by its name.
+    let ns: Vec<(&str, u16)> = AUDITD_TYPE_NAMES
+        .iter()
+        .copied()
+        .filter(|&(_, t)| (1340..=1356).contains(&t))
+        .collect();
+    assert_eq!(ns.len(), 17);
+    for (i, (name, ty)) in ns.iter().enumerate() {
         assert_eq!(usize::from(*ty), 1340 + i, "{name}");
         assert_eq!(type_from_name(name), Ok(*ty));
     }
-    // auditd's whole table: the names of the series agree with it, each type has one name.
-    for (name, ty) in NS_TYPE_NAMES {
-        assert!(AUDITD_TYPE_NAMES.contains(&(name, ty)), "{name}");
-    }
+    // Each type has one name.
     let mut types: Vec<u16> = AUDITD_TYPE_NAMES.iter().map(|&(_, t)| t).collect();
     types.sort_unstable();
     types.dedup();
