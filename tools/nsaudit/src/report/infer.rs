@@ -254,6 +254,10 @@ impl Machine {
             }
         }
         let created = fx.created;
+        // The container the event is inside as the report counts it: none when the event
+        // created or removed namespaces of the container its task was in (its reason there is
+        // Created or Removed, not Inside).
+        let inside = inside.filter(|&p| fx.reasons.contains(&(p, Reason::Inside)));
         self.stream_event(
             &ev,
             subject.as_ref(),

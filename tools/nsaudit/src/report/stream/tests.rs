@@ -208,3 +208,55 @@ fn an_event_without_eoe_is_written_when_idle_or_stale() {
     assert_eq!(serials, [7, 8, 9]);
     assert!(diags.is_empty());
 }
+
+#[test]
+fn a_removal_by_a_task_inside_is_not_an_event_inside() {
+    // From a guest boot under auditd: `unshare(CLONE_NEWUTS)` by pid 889, then the removal of
+    // its UTS namespace as the task exits, an event of its own with no SYSCALL record; and
+    // `unshare(CLONE_NEWIPC)` by pid 890, whose exit_group event holds the removal of its IPC
+    // namespace.  The report counts a removal as an event with the container's ids
+    // (removal_in), not as an event inside, whatever the task; so must the stream.
+    let task = |pid: u32| {
+        format!(
+            "ppid=871 pid={pid} auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 \
+             sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"nsaudit\""
+        )
+    };
+    let (t1, t2) = (task(889), task(890));
+    let log = format!(
+        "type=NS_INIT_UTS msg=audit(1795987682.596:8): op=create {t1} exe=\"/bin/nsaudit\" \
+         dev=00:06 old_utsns=4026531838 old_utsns_id=2 utsns=4026532034 utsns_id=36 res=1\n\
+         type=SYSCALL msg=audit(1795987682.596:8): arch=c000003e syscall=272 success=yes \
+         exit=0 a0=4000000 a1=0 a2=0 a3=0 items=0 {t1} exe=\"/bin/nsaudit\" key=(null)\n\
+         type=EOE msg=audit(1795987682.596:8): \n\
+         type=NS_DEL_UTS msg=audit(1795987682.612:9): op=remove {t1} exe=(null) \
+         dev=00:06 utsns=4026532034 utsns_id=36 res=1\n\
+         type=NS_INIT_IPC msg=audit(1795987682.620:10): op=create {t2} exe=\"/bin/nsaudit\" \
+         dev=00:06 old_ipcns=4026531839 old_ipcns_id=1 ipcns=4026532035 ipcns_id=37 res=1\n\
+         type=SYSCALL msg=audit(1795987682.620:10): arch=c000003e syscall=272 success=yes \
+         exit=0 a0=8000000 a1=0 a2=0 a3=0 items=0 {t2} exe=\"/bin/nsaudit\" key=(null)\n\
+         type=EOE msg=audit(1795987682.620:10): \n\
+         type=SYSCALL msg=audit(1795987682.628:11): arch=c000003e syscall=231 a0=0 a1=0 \
+         a2=0 a3=0 items=0 {t2} exe=\"/bin/nsaudit\" key=(null)\n\
+         type=NS_DEL_IPC msg=audit(1795987682.628:11): op=remove {t2} exe=(null) \
+         dev=00:06 ipcns=4026532035 ipcns_id=37 res=1\n\
+         type=EOE msg=audit(1795987682.628:11): \n"
+    );
+    let listed = reported(log.as_bytes(), &[8, 10]);
+    assert_eq!(listed.containers.len(), 2);
+    for c in &listed.containers {
+        assert_eq!(c.events_inside, 0, "{:?}", c.id);
+    }
+    let events = stream(log.as_bytes(), MAX_CONTAINERS, |_| {});
+    let serials: Vec<u64> = events.iter().map(|e| e.event.serial).collect();
+    assert_eq!(serials, [8, 9, 10, 11]);
+    assert_eq!(inside_by_stream(&events), inside_by_report(&listed));
+    for (e, c) in [
+        (&events[1], &listed.containers[0]),
+        (&events[3], &listed.containers[1]),
+    ] {
+        assert_eq!(e.container, None, "{:?}", e.event);
+        assert_eq!(e.removal_in, [c.id]);
+        assert_eq!(e.attribution, Some(Attribution::Pid));
+    }
+}
