@@ -258,6 +258,22 @@ impl Bench<'_> {
         Ok(())
     }
 
+    /// Has `worker` make `calls` calls from a quiet system until it is quiet again: the
+    /// seconds that took, and what the daemon received meanwhile, so that the records are paid
+    /// for by the block that made them.
+    pub(super) fn timed_calls(
+        &mut self,
+        worker: &mut Worker,
+        calls: u64,
+    ) -> Result<(f64, Counts), BenchError> {
+        quiesce(Duration::from_secs(5))?;
+        let before = self.reader.counts()?;
+        let looped = worker.run(calls)?;
+        let drained = quiesce(Duration::from_secs(5))?;
+        let got = self.reader.counts()?.since(before);
+        Ok(((looped + drained).as_secs_f64(), got))
+    }
+
     fn events_rounds(
         &mut self,
         block: Duration,
@@ -280,17 +296,13 @@ impl Bench<'_> {
         for round in 0..self.opts.rounds {
             for b in events_order(round) {
                 self.set_info(b.info(), excluded)?;
-                quiesce(Duration::from_secs(5))?;
-                let before = self.reader.counts()?;
                 let worker = if b.container() {
                     &mut container
                 } else {
                     &mut host
                 };
-                let looped = worker.run(calls)?;
-                let drained = quiesce(Duration::from_secs(5))?;
-                let got = self.reader.counts()?.since(before);
-                res.per_call[b.index()].push((looped + drained).as_secs_f64() / calls as f64);
+                let (secs, got) = self.timed_calls(worker, calls)?;
+                res.per_call[b.index()].push(secs / calls as f64);
                 let t = &mut totals[b.index()];
                 t.records += got.records;
                 t.info += got.info;

@@ -21,7 +21,7 @@
 
 use super::events::last_per_call;
 use super::events::Worker;
-use super::measure::{quiesce, Bench};
+use super::measure::Bench;
 use super::*;
 use crate::audit::rules::{Action, Cond, Field, List, Op, RuleSpec, Value};
 use crate::syscall::SYS_GETPPID;
@@ -233,18 +233,5 @@ impl Bench<'_> {
         let timed = timed?;
         deleted?;
         Ok(timed)
-    }
-
-    fn timed_calls(
-        &mut self,
-        worker: &mut Worker,
-        calls: u64,
-    ) -> Result<(f64, Counts), BenchError> {
-        quiesce(Duration::from_secs(5))?;
-        let before = self.reader.counts()?;
-        let looped = worker.run(calls)?;
-        let drained = quiesce(Duration::from_secs(5))?;
-        let got = self.reader.counts()?.since(before);
-        Ok(((looped + drained).as_secs_f64(), got))
     }
 }
