@@ -13,12 +13,14 @@
 //! the backlog (the end of the system call, the return to user space, or a worker), and a full
 //! backlog slows down whoever creates namespaces instead of losing records.
 //!
+//! The same source builds in the kernel tree (`CONFIG_NS_AUDIT`) and out of it (Kbuild `M=`).
 //! The record format is described in `Documentation/records.rst` of nsaudit.
 
 use core::ops::ControlFlow;
 use kernel::{
     alloc::flags::GFP_ATOMIC,
     audit::Record,
+    audit_key,
     ns::{
         self,
         DevNum,
@@ -41,7 +43,8 @@ use record::{
     NsId,
     NsType,
     Op,
-    TypeMask, //
+    TypeMask,
+    Val, //
 };
 
 module! {
@@ -68,9 +71,13 @@ fn ns_id(ns: &Namespace) -> NsId {
 
 /// Writes the fields of one record, in their fixed order: `op=`, the subject, the namespace.
 fn write_fields(rec: &mut Record, fields: &NsFields) {
-    rec.write(fmt!("op={}", fields.op.name()));
+    rec.field(audit_key!("op"), fields.op.word());
     rec.write_subject();
-    rec.write(fmt!("{fields}"));
+    fields.for_each(|key, val| match val {
+        Val::Num(n) => rec.field(key, n),
+        Val::Word(w) => rec.field(key, w),
+        Val::Dev(d) => rec.field(key, d),
+    });
 }
 
 /// The notifier: filters by type and writes the records.
@@ -118,72 +125,41 @@ impl Notifier for Logger {
     }
 }
 
-/// How many namespaces the load snapshot copies while it holds the namespace tree lock.
-const SNAPSHOT_BATCH: usize = 64;
-
 /// What the load snapshot did.
 #[derive(Default)]
 struct Snapshot {
     /// Namespaces reported.
     reported: usize,
-    /// Batches, each one hold of the namespace tree lock.
-    batches: usize,
-    /// Time the lock was held, all batches together, as the monotonic clock measures it.  Summed
-    /// over the batches, this stays right on average even where the clock only moves once a tick.
-    locked_ns: i64,
+    /// Time the walk took, records included, as the monotonic clock measures it.
+    walk_ns: i64,
 }
 
 /// Writes an `op=existing` record for every namespace alive now, from process context.
 ///
-/// The namespace tree is walked in batches: each batch visits up to [`SNAPSHOT_BATCH`]
-/// namespaces under the tree lock and copies the identities of those selected, and their
-/// records are written after the lock is dropped, where they may wait for room in the audit
-/// backlog.
-fn snapshot(logger: &Logger) -> Result<Snapshot> {
-    let mut batch = KVec::with_capacity(SNAPSHOT_BATCH, GFP_KERNEL)?;
-    let mut from = 0u64;
+/// The walk holds no lock while it calls back, so each record is written at once, where it
+/// may wait for room in the audit backlog, while namespaces are created and removed meanwhile.
+fn snapshot(logger: &Logger) -> Snapshot {
     let mut stats = Snapshot::default();
-    loop {
-        batch.clear();
-        let start = Instant::<Monotonic>::now();
-        let mut visited = 0;
-        ns::walk(from, |ns, parent| {
-            from = ns.id() + 1;
-            visited += 1;
-            if let Some(kind) = logger.selected(ns) {
-                let fields = NsFields {
-                    op: Op::Existing,
-                    kind,
-                    dev: logger.dev,
-                    ns: ns_id(ns),
-                    old: parent.map(ns_id),
-                };
-                // Cannot fail: the capacity was allocated before the walk.
-                if batch.push_within_capacity(fields).is_err() {
-                    return ControlFlow::Break(());
-                }
+    let start = Instant::<Monotonic>::now();
+    ns::walk(0, |ns, parent| {
+        if let Some(kind) = logger.selected(ns) {
+            let fields = NsFields {
+                op: Op::Existing,
+                kind,
+                dev: logger.dev,
+                ns: ns_id(ns),
+                old: parent.map(ns_id),
+            };
+            // Process context: the record may wait for the backlog.
+            if let Some(mut rec) = Record::start(GFP_KERNEL, kind.init_record()) {
+                write_fields(&mut rec, &fields);
             }
-            // Every namespace visited counts, selected or not, so that a mask that selects
-            // few types does not make one batch walk the whole tree.
-            if visited == SNAPSHOT_BATCH {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
-        stats.batches += 1;
-        stats.locked_ns += start.elapsed().as_nanos();
-        for fields in batch.iter() {
-            // The caller is in process context: the record may wait for the backlog.
-            if let Some(mut rec) = Record::start(GFP_KERNEL, fields.kind.init_record()) {
-                write_fields(&mut rec, fields);
-            }
+            stats.reported += 1;
         }
-        stats.reported += batch.len();
-        if visited < SNAPSHOT_BATCH {
-            return Ok(stats);
-        }
-    }
+        ControlFlow::Continue(())
+    });
+    stats.walk_ns = start.elapsed().as_nanos();
+    stats
 }
 
 #[pin_data]
@@ -215,14 +191,12 @@ impl kernel::InPlaceModule for NsAudit {
         // Register first, then report what already exists, so that no namespace created in
         // between goes unreported.
         init.pin_chain(|this| {
-            let stats = snapshot(this.reg.notifier())?;
+            let stats = snapshot(this.reg.notifier());
             pr_info!(
-                "logging namespace types 0x{:x}; {} existing namespaces reported; \
-                 tree lock held {} times, {} us in all\n",
+                "logging namespace types 0x{:x}; {} existing namespaces reported in {} us\n",
                 module_parameters::types.value(),
                 stats.reported,
-                stats.batches,
-                stats.locked_ns / 1000
+                stats.walk_ns / 1000
             );
             Ok(())
         })

@@ -4,9 +4,13 @@
 //! type a namespace type maps to, the namespace fields and their order, and the type selection.
 
 use kernel::{
-    audit::RecordType,
-    bindings,
-    fmt,
+    audit::{
+        Key,
+        RecordType,
+        Word, //
+    },
+    audit_key,
+    audit_word,
     ns::{
         self,
         DevNum, //
@@ -59,47 +63,54 @@ impl NsType {
         self as u32
     }
 
-    /// The prefix of the namespace fields: `mnt` gives `mntns=`, `old_mntns=`, ...
-    pub(crate) fn name(self) -> &'static str {
+    /// The namespace type of the kernel crate.
+    pub(crate) fn ns_type(self) -> ns::Type {
         match self {
-            NsType::Mnt => "mnt",
-            NsType::Uts => "uts",
-            NsType::Ipc => "ipc",
-            NsType::User => "user",
-            NsType::Pid => "pid",
-            NsType::Net => "net",
-            NsType::Cgroup => "cgroup",
-            NsType::Time => "time",
+            NsType::Mnt => ns::Type::Mnt,
+            NsType::Uts => ns::Type::Uts,
+            NsType::Ipc => ns::Type::Ipc,
+            NsType::User => ns::Type::User,
+            NsType::Pid => ns::Type::Pid,
+            NsType::Net => ns::Type::Net,
+            NsType::Cgroup => ns::Type::Cgroup,
+            NsType::Time => ns::Type::Time,
         }
     }
 
     /// The record type for a namespace of this type being created: 1340-1345 for the six
     /// types of the first block, 1352-1353 for cgroup and time.
     pub(crate) fn init_record(self) -> RecordType {
-        RecordType::new(match self {
-            NsType::Mnt => bindings::AUDIT_NS_INIT_MNT,
-            NsType::Uts => bindings::AUDIT_NS_INIT_UTS,
-            NsType::Ipc => bindings::AUDIT_NS_INIT_IPC,
-            NsType::User => bindings::AUDIT_NS_INIT_USER,
-            NsType::Pid => bindings::AUDIT_NS_INIT_PID,
-            NsType::Net => bindings::AUDIT_NS_INIT_NET,
-            NsType::Cgroup => bindings::AUDIT_NS_INIT_CGROUP,
-            NsType::Time => bindings::AUDIT_NS_INIT_TIME,
-        })
+        RecordType::ns_init(self.ns_type())
     }
 
     /// The record type for a namespace of this type being removed: 1346-1351, then 1354-1355.
     pub(crate) fn del_record(self) -> RecordType {
-        RecordType::new(match self {
-            NsType::Mnt => bindings::AUDIT_NS_DEL_MNT,
-            NsType::Uts => bindings::AUDIT_NS_DEL_UTS,
-            NsType::Ipc => bindings::AUDIT_NS_DEL_IPC,
-            NsType::User => bindings::AUDIT_NS_DEL_USER,
-            NsType::Pid => bindings::AUDIT_NS_DEL_PID,
-            NsType::Net => bindings::AUDIT_NS_DEL_NET,
-            NsType::Cgroup => bindings::AUDIT_NS_DEL_CGROUP,
-            NsType::Time => bindings::AUDIT_NS_DEL_TIME,
-        })
+        RecordType::ns_del(self.ns_type())
+    }
+
+    /// The keys of the namespace fields: `mnt` gives `old_mntns=`, `old_mntns_id=`, `mntns=`,
+    /// `mntns_id=`.
+    pub(crate) fn keys(self) -> NsKeys {
+        macro_rules! keys {
+            ($t:literal) => {
+                NsKeys {
+                    old_ns: audit_key!(concat!("old_", $t, "ns")),
+                    old_ns_id: audit_key!(concat!("old_", $t, "ns_id")),
+                    ns: audit_key!(concat!($t, "ns")),
+                    ns_id: audit_key!(concat!($t, "ns_id")),
+                }
+            };
+        }
+        match self {
+            NsType::Mnt => keys!("mnt"),
+            NsType::Uts => keys!("uts"),
+            NsType::Ipc => keys!("ipc"),
+            NsType::User => keys!("user"),
+            NsType::Pid => keys!("pid"),
+            NsType::Net => keys!("net"),
+            NsType::Cgroup => keys!("cgroup"),
+            NsType::Time => keys!("time"),
+        }
     }
 
     /// The bit of this type in the `types` parameter.
@@ -142,13 +153,33 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    pub(crate) fn name(self) -> &'static str {
+    /// The value of `op=`.
+    pub(crate) fn word(self) -> Word {
         match self {
-            Op::Create => "create",
-            Op::Existing => "existing",
-            Op::Remove => "remove",
+            Op::Create => audit_word!("create"),
+            Op::Existing => audit_word!("existing"),
+            Op::Remove => audit_word!("remove"),
         }
     }
+}
+
+/// The keys of the four namespace fields of a type.
+pub(crate) struct NsKeys {
+    pub(crate) old_ns: Key,
+    pub(crate) old_ns_id: Key,
+    pub(crate) ns: Key,
+    pub(crate) ns_id: Key,
+}
+
+/// The value of a namespace field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Val {
+    /// A number.
+    Num(u64),
+    /// A fixed word: `(none)` or `1`.
+    Word(Word),
+    /// The device of namespace files.
+    Dev(DevNum),
 }
 
 /// The identity of one namespace: inode number and 64-bit id.
@@ -159,7 +190,7 @@ pub(crate) struct NsId {
 }
 
 /// The namespace fields that follow the subject fields, in their fixed order:
-/// ` dev=MM:mm[ old_<t>ns=N old_<t>ns_id=N] <t>ns=N <t>ns_id=N res=1`.
+/// `dev=MM:mm[ old_<t>ns=N old_<t>ns_id=N] <t>ns=N <t>ns_id=N res=1`.
 ///
 /// The `old_` pair is written for [`Op::Create`] and [`Op::Existing`], as `(none)` when the
 /// namespace it derives from is not known.
@@ -172,28 +203,58 @@ pub(crate) struct NsFields {
     pub(crate) old: Option<NsId>,
 }
 
-impl fmt::Display for NsFields {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = self.kind.name();
-        let (major, minor) = (self.dev.major(), self.dev.minor());
-        write!(f, " dev={major:02x}:{minor:02x}")?;
+impl NsFields {
+    /// Calls `f` for each field after the subject, in order.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(Key, Val)) {
+        let keys = self.kind.keys();
+        f(audit_key!("dev"), Val::Dev(self.dev));
         if self.op != Op::Remove {
             match self.old {
-                Some(old) => write!(f, " old_{t}ns={} old_{t}ns_id={}", old.inum, old.id)?,
-                None => write!(f, " old_{t}ns=(none) old_{t}ns_id=(none)")?,
+                Some(old) => {
+                    f(keys.old_ns, Val::Num(old.inum.into()));
+                    f(keys.old_ns_id, Val::Num(old.id));
+                }
+                None => {
+                    f(keys.old_ns, Val::Word(audit_word!("(none)")));
+                    f(keys.old_ns_id, Val::Word(audit_word!("(none)")));
+                }
             }
         }
-        write!(f, " {t}ns={} {t}ns_id={} res=1", self.ns.inum, self.ns.id)
+        f(keys.ns, Val::Num(self.ns.inum.into()));
+        f(keys.ns_id, Val::Num(self.ns.id));
+        f(audit_key!("res"), Val::Word(audit_word!("1")));
     }
 }
 
 #[kunit_tests(ns_audit_record)]
 mod tests {
     use super::*;
-    use kernel::str::CString;
+    use kernel::{
+        fmt,
+        str::CString, //
+    };
+
+    /// The fields as a record shows them, each preceded by a space.
+    struct Rendered<'a>(&'a NsFields);
+
+    impl fmt::Display for Rendered<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let mut res = Ok(());
+            self.0.for_each(|key, val| {
+                res = res.and_then(|()| match val {
+                    Val::Num(n) => write!(f, " {}={n}", key.as_str()),
+                    Val::Word(w) => write!(f, " {}={}", key.as_str(), w.as_str()),
+                    Val::Dev(d) => {
+                        write!(f, " {}={:02x}:{:02x}", key.as_str(), d.major(), d.minor())
+                    }
+                });
+            });
+            res
+        }
+    }
 
     fn render(fields: &NsFields) -> Result<CString> {
-        CString::try_from_fmt(fmt!("{fields}"))
+        CString::try_from_fmt(fmt!("{}", Rendered(fields)))
     }
 
     #[test]
@@ -223,7 +284,17 @@ mod tests {
     fn type_names() {
         let names = ["mnt", "uts", "ipc", "user", "pid", "net", "cgroup", "time"];
         for (t, name) in NsType::ALL.iter().zip(names) {
-            assert_eq!(t.name(), name);
+            let keys = t.keys();
+            assert_eq!(keys.ns_id.as_str().strip_suffix("ns_id"), Some(name));
+            assert_eq!(keys.ns.as_str().strip_suffix("ns"), Some(name));
+            assert_eq!(
+                keys.old_ns.as_str().strip_prefix("old_"),
+                Some(keys.ns.as_str())
+            );
+            assert_eq!(
+                keys.old_ns_id.as_str().strip_prefix("old_"),
+                Some(keys.ns_id.as_str())
+            );
         }
     }
 
