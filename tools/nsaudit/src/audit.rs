@@ -25,9 +25,11 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
+pub mod features;
 mod multicast;
 pub mod rules;
 
+pub use features::{Features, AUDIT_FEATURE_NS_INFO};
 pub use multicast::AUDIT_NLGRP_READLOG;
 
 /// `AUDIT_STATUS_ENABLED`.
@@ -67,6 +69,8 @@ pub enum AuditError {
     Overrun,
     #[error("audit rule: {0}")]
     BadRule(String),
+    #[error("this kernel has no AUDIT_FEATURE_NS_INFO (series v7): {0}")]
+    NoNsInfo(String),
 }
 
 fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> AuditError {
@@ -262,6 +266,8 @@ pub enum Incoming {
     RuleData { seq: u32, data: Vec<u8> },
     /// `NLMSG_DONE`: the end of the answer to request `seq`.
     Done { seq: u32 },
+    /// The answer to `AUDIT_GET_FEATURE` `seq`.
+    Features { seq: u32, features: Features },
     /// Anything else (`NLMSG_NOOP`, other control messages).
     Ignored { ty: u16 },
 }
@@ -337,6 +343,10 @@ pub fn decode_datagram(buf: &[u8]) -> Result<Vec<Incoming>, AuditError> {
                 data: payload.to_vec(),
             }),
             rules::DONE => out.push(Incoming::Done { seq }),
+            features::AUDIT_GET_FEATURE => out.push(Incoming::Features {
+                seq,
+                features: Features::decode(payload).map_err(bad)?,
+            }),
             NLMSG_NOOP | NLMSG_OVERRUN => out.push(Incoming::Ignored { ty }),
             _ => out.push(Incoming::Ignored { ty }),
         }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `nsaudit demo`: become the audit daemon, create and drop one namespace of each type in
-//! children, and print their records in auditd's log format as they arrive.
+//! children, and print their records in auditd's log format as they arrive.  The audit feature
+//! `AUDIT_FEATURE_NS_INFO` is on while it runs, so that the events of the children carry their
+//! `AUDIT_NS_INFO` records; it gets back the setting it had.
 
 use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::daemon::BACKLOG_LIMIT;
@@ -224,12 +226,29 @@ fn demo<W: Write>(
     Ok(())
 }
 
+/// Runs `f` with `AUDIT_FEATURE_NS_INFO` on, then gives the feature back the setting it had.
+fn with_ns_info(
+    sock: &mut AuditSocket,
+    f: impl FnOnce(&mut AuditSocket) -> Result<(), DemoError>,
+) -> Result<(), DemoError> {
+    let was = sock.set_ns_info(true)?;
+    let result = f(sock);
+    let restored = if was {
+        Ok(())
+    } else {
+        sock.set_ns_info(false).map(drop)
+    };
+    result?;
+    restored?;
+    Ok(())
+}
+
 /// Runs the demo, printing records to `out`; leaves the daemon role and the rule behind in
 /// any case.
 pub fn run_demo<W: Write>(opts: &DemoOptions, out: &mut W) -> Result<(), DemoError> {
     let mut sock = AuditSocket::open()?;
     sock.become_daemon(BACKLOG_LIMIT)?;
-    let result = demo(&mut sock, opts, out);
+    let result = with_ns_info(&mut sock, |s| demo(s, opts, out));
     let deleted = sock.del_rule(&Rule::never_kexec_load());
     let released = sock.release_daemon();
     result?;
@@ -281,11 +300,11 @@ fn demo_auditd(sock: &mut AuditSocket, opts: &AuditdOptions) -> Result<(), DemoE
 }
 
 /// Runs the demo with the audit daemon that is running (auditd): loads the module, creates and
-/// drops a namespace of each type and waits until the daemon has written their INIT and DEL
-/// records to `opts.log`; removes its rule in any case.
+/// drops a namespace of each type, with `AUDIT_FEATURE_NS_INFO` on, and waits until the daemon
+/// has written their INIT and DEL records to `opts.log`; removes its rule in any case.
 pub fn run_demo_auditd(opts: &AuditdOptions) -> Result<(), DemoError> {
     let mut sock = AuditSocket::open()?;
-    let result = demo_auditd(&mut sock, opts);
+    let result = with_ns_info(&mut sock, |s| demo_auditd(s, opts));
     let deleted = sock.del_rule(&Rule::never_kexec_load());
     result?;
     deleted?;

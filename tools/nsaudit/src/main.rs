@@ -45,9 +45,9 @@ enum Cmd {
     #[command(mut_arg("module", |a| a.help("The module to load (it is unloaded first if it is loaded, and at the end)")))]
     Snapshot(cmd::snapshot::Args),
     /// Check the AUDIT_NS_* records of an auditd log against the reference: one field set per
-    /// type, the subject in every record, agreeing with the event's SYSCALL record; and the
-    /// AUDIT_NS_INFO records: the eight ids, at most one per event, in an event with a SYSCALL
-    /// or URINGOP record.
+    /// type, the subject in every record, agreeing with the event's SYSCALL record, the records
+    /// of each task (subject pid) in serial order; and the AUDIT_NS_INFO records: the eight
+    /// ids, at most one per event, in an event with a SYSCALL or URINGOP record.
     CheckLog(cmd::check_log::Args),
     /// Check that every record of RECEIVED (validate --beside-auditd --log) is in LOG, the
     /// audit daemon's log: same type (by number or auditd's name), same stamp, same fields;
@@ -67,8 +67,10 @@ enum Cmd {
     Report(cmd::report::Args),
     /// Add (-a), delete (-d) or list (-l) audit rules as auditctl does, with the namespace
     /// fields mntns_id, utsns_id, ipcns_id, userns_id, pidns_id, netns_id, cgroupns_id and
-    /// timens_id (root; a kernel with the series).  Example: -a always,exit -S all -F
-    /// mntns_id!=init audits every system call of tasks outside the initial mount namespace.
+    /// timens_id, or turn the AUDIT_NS_INFO record on or off (--ns-info on|off, the audit
+    /// feature AUDIT_FEATURE_NS_INFO of series v7) (root; a kernel with the series).  Example:
+    /// -a always,exit -S all -F mntns_id!=init audits every system call of tasks outside the
+    /// initial mount namespace.
     Rules(cmd::rules::Args),
     /// An auditd plugin: read the records auditd gives its plugins (format = string) on
     /// standard input and write one JSON line per event with the container its task was in,

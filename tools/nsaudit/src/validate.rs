@@ -19,12 +19,16 @@
 //! the kernel refuses), audit disabled, a comm made to look
 //! like more fields, the `types` parameter (bad values, then one kind at a time), the
 //! `AUDIT_NS_INFO` record of the audit core (a task in a container, tasks that enter it with
-//! setns, a task on the host, an exclude rule on 1356), rmmod;
+//! setns, a task on the host, an exclude rule on 1356, the audit feature
+//! `AUDIT_FEATURE_NS_INFO` off and on), rmmod;
 //! throughout, every record must parse, follow the reference (one field set per type, the
 //! subject always), come once, carry the subject of its event's `SYSCALL` record, and no
 //! namespace may be removed before it was created in event order, whatever the order the
 //! records arrive in; every `AUDIT_NS_INFO` record must have its eight ids and be the one of
 //! an event with a `SYSCALL` or `URINGOP` record; at the end audit must have lost none.
+//!
+//! The rule and `AUDIT_NS_INFO` scenarios turn `AUDIT_FEATURE_NS_INFO` on first (it is off
+//! when the kernel boots); the end gives it back the setting it had.
 
 mod eval;
 mod filters;
@@ -50,6 +54,7 @@ pub use info_eval::{
 pub use stream::{EventOrder, Got, Stream};
 pub use tap::{Check, Tap};
 
+use crate::audit::features::on_off;
 use crate::audit::{AuditError, AuditSocket, Rule};
 use crate::daemon::BACKLOG_LIMIT;
 use crate::guest::{self, module_loaded};
@@ -101,6 +106,8 @@ struct Validator<W: Write> {
     daemon: Option<u32>,
     /// Reads that failed with `ENOBUFS`: records were dropped for the socket.
     overruns: u64,
+    /// Whether `AUDIT_FEATURE_NS_INFO` was on before the validator first changed it.
+    ns_info_before: Option<bool>,
 }
 
 impl<W: Write> Validator<W> {
@@ -307,6 +314,14 @@ impl<W: Write> Validator<W> {
             ));
         }
         self.flush("end");
+        if let Some(was) = self.ns_info_before.take() {
+            let r = self.sock.set_ns_info(was);
+            self.tap.check(
+                r.is_ok(),
+                &format!("end: AUDIT_FEATURE_NS_INFO back {}", on_off(was)),
+                r.err().map(|e| e.to_string()).unwrap_or_default(),
+            );
+        }
         let r = self.sock.del_rule(&Rule::never_kexec_load());
         self.tap.check(
             r.is_ok(),
@@ -383,6 +398,7 @@ pub fn run<W: Write>(opts: &Options, out: W) -> Summary {
                 dev: (0, 0),
                 daemon: None,
                 overruns: 0,
+                ns_info_before: None,
             };
             v.run();
             if let Some(mut f) = v.log.take() {

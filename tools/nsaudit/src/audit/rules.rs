@@ -562,7 +562,7 @@ impl AuditSocket {
 }
 
 /// A request of type `ty` with `payload`, asking for an ack.
-fn encode_raw(ty: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+pub(super) fn encode_raw(ty: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
     let len = (NLMSG_HDRLEN + payload.len()) as u32;
     let mut out = Vec::with_capacity(len as usize);
     out.extend_from_slice(&len.to_ne_bytes());

@@ -5,16 +5,16 @@
 //!
 //! With `-a always,exit -F arch=b64 -S getppid` loaded (and no module), two workers make
 //! blocks of `getppid` calls: one the first process of new user, mount, UTS, IPC, network and
-//! PID namespaces, whose events get the record, one on the host, whose events never do.  "Off"
-//! is `-a always,exclude -F msgtype=1356`.  A round measures the four blocks once, in an order
-//! rotated from round to round; a block is timed by the worker and until the system is quiet
-//! again, so that the records the daemon reads are paid for by the block that made them.  The
-//! report gives the time per call and, paired by round, the ratio of on to off for each
+//! PID namespaces, whose events get the record, one on the host, whose events never do.  "On"
+//! and "off" are the audit feature `AUDIT_FEATURE_NS_INFO` (series v7) turned on and off; at
+//! the end it gets back the setting it had.  A round measures the four blocks once, in an
+//! order rotated from round to round; a block is timed by the worker and until the system is
+//! quiet again, so that the records the daemon reads are paid for by the block that made them.
+//! The report gives the time per call and, paired by round, the ratio of on to off for each
 //! worker: the host's is the control.
 
 use super::measure::{quiesce, Bench};
 use super::*;
-use crate::nsinfo::AUDIT_NS_INFO;
 use crate::syscall::SYS_GETPPID;
 
 /// The namespaces of the container worker.
@@ -49,12 +49,14 @@ impl EventsBlock {
     /// What the block is, in a few words.
     pub fn describe(self) -> &'static str {
         match self {
-            EventsBlock::ContainerOn => "task in new user/mnt/uts/ipc/net/pid ns, AUDIT_NS_INFO on",
-            EventsBlock::ContainerOff => {
-                "task in new user/mnt/uts/ipc/net/pid ns, msgtype=1356 excluded"
+            EventsBlock::ContainerOn => {
+                "task in new user/mnt/uts/ipc/net/pid ns, AUDIT_FEATURE_NS_INFO on"
             }
-            EventsBlock::HostOn => "task in the initial namespaces, AUDIT_NS_INFO on",
-            EventsBlock::HostOff => "task in the initial namespaces, msgtype=1356 excluded",
+            EventsBlock::ContainerOff => {
+                "task in new user/mnt/uts/ipc/net/pid ns, AUDIT_FEATURE_NS_INFO off"
+            }
+            EventsBlock::HostOn => "task in the initial namespaces, AUDIT_FEATURE_NS_INFO on",
+            EventsBlock::HostOff => "task in the initial namespaces, AUDIT_FEATURE_NS_INFO off",
         }
     }
 
@@ -226,36 +228,26 @@ impl Drop for Worker {
 }
 
 impl Bench<'_> {
-    /// The audited system call events, in blocks of `block` (see the module documentation).
+    /// The audited system call events, in blocks of `block` (see the module documentation);
+    /// `AUDIT_FEATURE_NS_INFO` gets back the setting it had.
     pub(super) fn events(&mut self, block: Duration) -> Result<EventsResult, BenchError> {
         self.enter(Config::Baseline)?;
         let rule = events_rule();
         self.ctl.add_rule(&rule)?;
-        let mut excluded = false;
-        let result = self.events_rounds(block, &mut excluded);
-        let on = if excluded {
-            self.ctl.del_rule(&Rule::ExcludeMsgtype(AUDIT_NS_INFO))
-        } else {
-            Ok(())
+        let was = self.ctl.set_ns_info(true);
+        let result = match &was {
+            Ok(_) => self.events_rounds(block),
+            Err(_) => Ok(EventsResult::default()),
+        };
+        let restored = match was {
+            Ok(was) => self.ctl.set_ns_info(was).map(drop),
+            Err(e) => Err(e),
         };
         let deleted = self.ctl.del_rule(&rule);
         let result = result?;
-        on?;
+        restored?;
         deleted?;
         Ok(result)
-    }
-
-    /// Adds or deletes the exclude rule on `AUDIT_NS_INFO` so that the record is written or
-    /// not; `excluded` says whether the rule is loaded.
-    fn set_info(&mut self, on: bool, excluded: &mut bool) -> Result<(), BenchError> {
-        let rule = Rule::ExcludeMsgtype(AUDIT_NS_INFO);
-        if on && *excluded {
-            self.ctl.del_rule(&rule)?;
-        } else if !on && !*excluded {
-            self.ctl.add_rule(&rule)?;
-        }
-        *excluded = !on;
-        Ok(())
     }
 
     /// Has `worker` make `calls` calls from a quiet system until it is quiet again: the
@@ -274,11 +266,7 @@ impl Bench<'_> {
         Ok(((looped + drained).as_secs_f64(), got))
     }
 
-    fn events_rounds(
-        &mut self,
-        block: Duration,
-        excluded: &mut bool,
-    ) -> Result<EventsResult, BenchError> {
+    fn events_rounds(&mut self, block: Duration) -> Result<EventsResult, BenchError> {
         let mut container = Worker::start(true)?;
         let mut host = Worker::start(false)?;
         // Calibrated on the host, with the record on: the same calls in every block.
@@ -295,7 +283,7 @@ impl Bench<'_> {
         let mut totals = [Counts::default(); 4];
         for round in 0..self.opts.rounds {
             for b in events_order(round) {
-                self.set_info(b.info(), excluded)?;
+                self.ctl.set_ns_info(b.info())?;
                 let worker = if b.container() {
                     &mut container
                 } else {

@@ -182,7 +182,7 @@ fn table_events(s: &mut String, r: &BenchReport) {
     let _ = writeln!(
         s,
         "audited system call events: {} getppid calls per block, -a always,exit -F arch=b64 \
-         -S getppid; off: -a always,exclude -F msgtype=1356",
+         -S getppid; on and off: AUDIT_FEATURE_NS_INFO (nsaudit rules --ns-info on|off)",
         e.calls
     );
     let _ = writeln!(

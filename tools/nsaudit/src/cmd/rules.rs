@@ -1,15 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `nsaudit rules`: add, delete and list audit rules, with the namespace fields (`mntns_id`
-//! ... `timens_id`) that auditctl does not know yet; auditctl's options and syntax.
+//! ... `timens_id`) that auditctl does not know yet; auditctl's options and syntax.  And turn
+//! the `AUDIT_NS_INFO` record on or off (`AUDIT_FEATURE_NS_INFO`, series v7), which `-l`
+//! shows after the rules.
 
 use anyhow::{bail, Context};
+use nsaudit::audit::features::{ns_info_line, on_off};
 use nsaudit::audit::rules::{Field, RuleSpec};
-use nsaudit::audit::{AuditSocket, AUDIT_FEATURE_BITMAP_NS_ID_FILTER};
+use nsaudit::audit::{AuditError, AuditSocket, AUDIT_FEATURE_BITMAP_NS_ID_FILTER};
 use std::process::ExitCode;
 
+/// `--ns-info`'s value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["add", "delete", "list"])))]
+#[command(group(
+    clap::ArgGroup::new("what").required(true).args(["add", "delete", "list", "ns_info"])
+))]
 pub struct Args {
     /// Add a rule on LIST with ACTION: always,exit, never,exit, always,exclude, never,user, ...
     #[arg(short = 'a', value_name = "ACTION,LIST")]
@@ -17,9 +29,14 @@ pub struct Args {
     /// Delete the rule equal to the one given (same list, action, system calls and fields).
     #[arg(short = 'd', value_name = "ACTION,LIST")]
     delete: Option<String>,
-    /// List the loaded rules, namespace fields included.
+    /// List the loaded rules, namespace fields included, then whether the AUDIT_NS_INFO record
+    /// is on (ns_info: on, or off).
     #[arg(short = 'l')]
     list: bool,
+    /// Turn the AUDIT_NS_INFO record on or off: the audit feature AUDIT_FEATURE_NS_INFO of
+    /// series v7, off when the kernel boots; needs root (CAP_AUDIT_CONTROL).
+    #[arg(long, value_enum, value_name = "on|off")]
+    ns_info: Option<Switch>,
     /// A system call by name or number, or all; repeatable, or comma-separated.
     #[arg(short = 'S', value_name = "SYSCALL")]
     syscalls: Vec<String>,
@@ -33,9 +50,25 @@ pub struct Args {
     key: Option<String>,
 }
 
+/// `e`, with what to do when the kernel refused for want of privilege.
+fn explained(e: AuditError) -> anyhow::Error {
+    let eperm = matches!(&e, AuditError::Refused { source, .. }
+        if source.raw_os_error() == Some(libc::EPERM));
+    let e = anyhow::Error::new(e);
+    if eperm {
+        e.context("nsaudit rules needs root (CAP_AUDIT_CONTROL)")
+    } else {
+        e
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if args.list && (!args.syscalls.is_empty() || !args.fields.is_empty() || args.key.is_some()) {
+    let has_rule_parts = !args.syscalls.is_empty() || !args.fields.is_empty() || args.key.is_some();
+    if args.list && has_rule_parts {
         bail!("-l takes no -S, -F or -k");
+    }
+    if args.ns_info.is_some() && has_rule_parts {
+        bail!("--ns-info takes no -S, -F or -k");
     }
     let rule = match args.add.as_deref().or(args.delete.as_deref()) {
         Some(la) => Some(
@@ -51,21 +84,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let features = sock.status().context("reading audit's status")?.features;
         if features & AUDIT_FEATURE_BITMAP_NS_ID_FILTER == 0 {
             bail!(
-                "this kernel has no namespace rule fields (audit features {features:#x}                  lack AUDIT_FEATURE_BITMAP_NS_ID_FILTER, {AUDIT_FEATURE_BITMAP_NS_ID_FILTER:#x})"
+                "this kernel has no namespace rule fields (audit features {features:#x} \
+                 lack AUDIT_FEATURE_BITMAP_NS_ID_FILTER, {AUDIT_FEATURE_BITMAP_NS_ID_FILTER:#x})"
             );
         }
     }
+    if let Some(switch) = args.ns_info {
+        let on = switch == Switch::On;
+        let was = sock.set_ns_info(on).map_err(explained)?;
+        println!("{} (was {})", ns_info_line(on, false), on_off(was));
+        return Ok(ExitCode::SUCCESS);
+    }
     match rule {
-        Some(r) if args.add.is_some() => sock.add_rule_spec(&r)?,
-        Some(r) => sock.del_rule_spec(&r)?,
+        Some(r) if args.add.is_some() => sock.add_rule_spec(&r).map_err(explained)?,
+        Some(r) => sock.del_rule_spec(&r).map_err(explained)?,
         None => {
-            let rules = sock.list_rules()?;
+            let rules = sock.list_rules().map_err(explained)?;
             if rules.is_empty() {
                 println!("No rules");
             }
             for r in rules {
                 println!("{r}");
             }
+            let features = sock.get_features().map_err(explained)?;
+            println!("{}", features.ns_info_line());
         }
     }
     Ok(ExitCode::SUCCESS)

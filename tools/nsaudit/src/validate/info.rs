@@ -9,10 +9,13 @@
 //! calls: one in a fresh container (new user, mount, UTS, IPC, network and PID namespaces, the
 //! probe the first process of the PID namespace), joiners that enter it with `setns(2)` by
 //! namespace files and by pidfd, one on the host, and one in a container while an exclude rule
-//! drops the record and one after the rule is gone.
+//! drops the record and one after the rule is gone.  The audit feature `AUDIT_FEATURE_NS_INFO`
+//! is on for all of them; last, a probe in a container with it turned off and one with it
+//! turned on again, both by `nsaudit rules --ns-info`.
 
 use super::info_eval::*;
 use super::*;
+use crate::audit::features::{ns_info_line, on_off};
 use crate::audit::AUDIT_ARCH_X86_64;
 use crate::nsinfo::{NsInfo, AUDIT_NS_INFO};
 use crate::nsops::{Join, ProbeHost, Probed, CONTAINER_KINDS, PROBE_SYSCALLS};
@@ -97,10 +100,11 @@ impl<W: Write> Validator<W> {
                 added.push(rule.clone());
             }
         }
-        if added.len() == rules.len() {
+        if added.len() == rules.len() && self.set_ns_info(label, true) {
             self.info_container(&watched);
             self.info_host(&watched);
             self.info_exclude(&watched);
+            self.info_feature(&watched);
         }
         for rule in &added {
             let r = self.sock.del_rule(rule);
@@ -278,8 +282,51 @@ impl<W: Write> Validator<W> {
         self.flush(label);
     }
 
+    /// With `AUDIT_FEATURE_NS_INFO` off, the events of a probe in a container have no record;
+    /// with it on again, they have one each.  `nsaudit rules --ns-info` turns it off and on,
+    /// and `nsaudit rules -l` shows it.
+    fn info_feature(&mut self, watched: &Path) {
+        let label = "nsinfo feature";
+        for on in [false, true] {
+            let arg = on_off(on);
+            let r = self.run_rules_cli(&["--ns-info", arg]);
+            let line = ns_info_line(on, false);
+            if !self.tap.check(
+                r.as_ref().is_some_and(|r| r.0 && r.1.starts_with(&line)),
+                &format!("{label}: nsaudit rules --ns-info {arg}"),
+                format!("{r:?}"),
+            ) {
+                return;
+            }
+            let r = self.run_rules_cli(&["-l"]);
+            self.tap.check(
+                r.as_ref()
+                    .is_some_and(|r| r.0 && r.1.lines().any(|l| l == line)),
+                &format!("{label}: nsaudit rules -l shows \"{line}\""),
+                format!("{r:?}"),
+            );
+            let when = format!("AUDIT_FEATURE_NS_INFO {arg}");
+            self.info_container_probe_has_record(label, watched, &when, on);
+        }
+        self.flush(label);
+    }
+
+    /// Turns `AUDIT_FEATURE_NS_INFO` on or off, a check of `label`; whether it is so now.  The
+    /// first change notes the setting to give back at the end.
+    pub(super) fn set_ns_info(&mut self, label: &str, on: bool) -> bool {
+        let r = self.sock.set_ns_info(on);
+        if let Ok(was) = r {
+            self.ns_info_before.get_or_insert(was);
+        }
+        self.tap.check(
+            r.is_ok(),
+            &format!("{label}: turn AUDIT_FEATURE_NS_INFO {}", on_off(on)),
+            r.err().map(|e| e.to_string()).unwrap_or_default(),
+        )
+    }
+
     /// A probe in a fresh container: whether its events carry the record (`expect`), `when`
-    /// describing the state of the exclude rule.
+    /// describing the state of the exclude rule or of the feature.
     fn info_container_probe_has_record(
         &mut self,
         label: &str,

@@ -8,6 +8,7 @@
 //! the user list, C in new mount and UTS namespaces only (audit takes user messages only from
 //! the initial user and PID namespaces).  Between steps the rules change; each step ends with
 //! a user message of the validator's own, after which every record of the step has arrived.
+//! `AUDIT_FEATURE_NS_INFO` is turned on first: the steps check the `AUDIT_NS_INFO` records.
 
 use super::*;
 use crate::audit::rules::{Action, Cond, Field, List, Op as RuleOp, RuleSpec, Value};
@@ -139,6 +140,7 @@ impl<W: Write> Validator<W> {
             &format!("{label}: audit's features have AUDIT_FEATURE_BITMAP_NS_ID_FILTER"),
             format!("{features:x?}"),
         );
+        self.set_ns_info(label, true);
         let made = worker(&CONTAINER_KINDS, &files[0]).and_then(|a| {
             let b = worker(&CONTAINER_KINDS, &files[1])?;
             let h = worker(&[], &files[2])?;
@@ -420,7 +422,7 @@ impl<W: Write> Validator<W> {
     }
 
     /// Runs `nsaudit rules ARGS`: its exit status, standard output and error.
-    fn run_rules_cli(&mut self, args: &[&str]) -> Option<(bool, String, String)> {
+    pub(super) fn run_rules_cli(&mut self, args: &[&str]) -> Option<(bool, String, String)> {
         let exe = std::env::current_exe().ok()?;
         let out = std::process::Command::new(exe)
             .arg("rules")

@@ -155,6 +155,32 @@ fn a_task_on_the_host_has_no_record() {
 }
 
 #[test]
+fn a_task_in_a_container_has_no_record_while_the_feature_is_off() {
+    // AUDIT_FEATURE_NS_INFO off: the events of a task in new namespaces come without one.
+    let p = probed(90, container());
+    let off = probe_events(10, 90, |_| vec![]);
+    let c = eval_info_task("f: off", &off, &p, false);
+    assert_eq!(failures(&c), Vec::<&str>::new());
+    // Turned on, the same events need one each: those without fail.
+    let c = eval_info_task("f: on", &off, &p, true);
+    assert_eq!(
+        failures(&c),
+        ["f: on: each of 3 events of the task has exactly one AUDIT_NS_INFO record"]
+    );
+    // A record while it is off fails the off check; with one each the on check passes.
+    let on = probe_events(20, 90, |_| vec![container()]);
+    let c = eval_info_task("f: off", &on, &p, false);
+    assert_eq!(
+        failures(&c),
+        ["f: off: none of the task's 3 events has an AUDIT_NS_INFO record"]
+    );
+    assert_eq!(
+        failures(&eval_info_task("f: on", &on, &p, true)),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
 fn setns_enters_every_kind_but_the_pid_namespace_for_the_caller() {
     use NsKind::*;
     let before = NsInfo::initial();
