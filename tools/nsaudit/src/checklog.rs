@@ -9,15 +9,19 @@
 //! repeated, an event keeps one stamp, no namespace is created or removed twice and none is
 //! removed before it was created, in event order ([`Stream`]).  Every `AUDIT_NS_INFO` record
 //! must have exactly its eight ids ([`check_ns_info`]), be the only one of its event, and share
-//! the event with a `SYSCALL` or `URINGOP` record.
+//! the event with a `SYSCALL` or `URINGOP` record.  The namespace records of one task (one
+//! subject `pid=`, per `node=`; `pid=-1` aside) must be in the order of their serials in the
+//! log, which is the order they arrived in ([`TaskOrder`]): series v7 guarantees it, and
+//! [`Checks::task_order`] leaves it out for logs of earlier kernels.
 //!
 //! [`check_ns_record`]: crate::reference::check_ns_record
 //! [`check_ns_info`]: crate::nsinfo::check_ns_info
 
 use crate::nsinfo::AUDIT_NS_INFO;
+use crate::record::order::node_of;
 use crate::record::{
-    log_lines, parse_record, parse_stamp, split_log_record, LogError, Record, AUDIT_SYSCALL,
-    AUDIT_URINGOP,
+    log_lines, parse_record, parse_stamp, split_log_record, LogError, Record, TaskOrder,
+    AUDIT_SYSCALL, AUDIT_URINGOP,
 };
 use crate::reference::is_ns_type;
 use crate::validate::{Got, Stream};
@@ -48,6 +52,19 @@ impl LogCheck {
     }
 }
 
+/// What [`check_log_with`] checks besides the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checks {
+    /// The namespace records of each task are in the order of their serials.
+    pub task_order: bool,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks { task_order: true }
+    }
+}
+
 /// Line `line` of a log, `l`, parsed if it is a record that [`check_log`] checks: a namespace
 /// record, an `AUDIT_NS_INFO`, `SYSCALL` or `URINGOP` record.  Of the other records only the
 /// type and the stamp must parse: their fields need not follow the kernel's rules for the
@@ -62,15 +79,25 @@ fn parse_checked(line: usize, l: &str) -> Result<Option<(usize, u16, Record)>, L
     Ok(Some((line, ty, parse_record(ty, msg).map_err(err)?)))
 }
 
-/// Checks the log `reader`, named `name` in the messages.
+/// Checks the log `reader`, named `name` in the messages, with every check.
 pub fn check_log<R: BufRead>(name: &str, reader: R) -> LogCheck {
+    check_log_with(name, reader, Checks::default())
+}
+
+/// Checks the log `reader`, named `name` in the messages, with `checks`.
+pub fn check_log_with<R: BufRead>(name: &str, reader: R, checks: Checks) -> LogCheck {
     let mut out = LogCheck::default();
     let mut stream = Stream::default();
     // The lines of the AUDIT_NS_INFO records that passed so far, by serial: they pass once the
     // whole log shows that their event has a SYSCALL or URINGOP record.
     let mut infos: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    let mut order = TaskOrder::default();
     for item in log_lines(reader) {
-        let (line, ty, rec) = match item.and_then(|(line, l)| parse_checked(line, &l)) {
+        let checked = item.and_then(|(line, l)| {
+            let node = node_of(&l).map(str::to_string);
+            Ok(parse_checked(line, &l)?.map(|(line, ty, rec)| (line, ty, rec, node)))
+        });
+        let (line, ty, rec, node) = match checked {
             Ok(Some(x)) => x,
             Ok(None) => continue,
             Err(e) => {
@@ -81,6 +108,13 @@ pub fn check_log<R: BufRead>(name: &str, reader: R) -> LogCheck {
         let (got, problem) = Got::new(ty, rec.payload());
         let mut problems: Vec<String> = problem.into_iter().collect();
         problems.extend(stream.observe(&got));
+        if checks.task_order && is_ns_type(ty) {
+            if let Some(e) = order.observe_record(node.as_deref(), &rec, line) {
+                problems.push(format!(
+                    "{e}: the namespace records of one task must arrive in serial order"
+                ));
+            }
+        }
         if problems.is_empty() {
             out.passed += u64::from(is_ns_type(ty));
             if ty == AUDIT_NS_INFO {
@@ -323,6 +357,67 @@ netns_id=4097 cgroupns_id=5 timens_id=6";
             c.problems[0].starts_with("not ok - t.log: line 1: "),
             "{c:?}"
         );
+    }
+
+    /// The removal of network namespace `id` by the kernel worker, in event `serial`.
+    fn del_net(serial: u64, id: u64) -> String {
+        format!(
+            "type=UNKNOWN[1351] msg=audit(1700000000.200:{serial}): op=remove {KWORKER} \
+             dev=00:04 netns={} netns_id={id} res=1",
+            4026532000 + id % 1000
+        )
+    }
+
+    #[test]
+    fn one_tasks_records_out_of_serial_order_fail() {
+        // Three removals by the kernel worker pid 41 arrive as :8, :7, :6.
+        let c = run(&[del_net(8, 4101), del_net(7, 4102), del_net(6, 4103)]);
+        assert_eq!((c.passed, c.failed), (1, 2), "{:?}", c.problems);
+        let without = Checks { task_order: false };
+        let lines = [del_net(8, 4101), del_net(7, 4102), del_net(6, 4103)].join("\n");
+        let c0 = check_log_with("t.log", lines.as_bytes(), without);
+        assert_eq!((c0.passed, c0.failed), (3, 0), "{:?}", c0.problems);
+        assert_eq!(
+            c.problems[0],
+            "not ok - t.log:2: pid 41: serial 7 at line 2 after serial 8 at line 1: the \
+             namespace records of one task must arrive in serial order"
+        );
+        assert!(
+            c.problems[1].starts_with(
+                "not ok - t.log:3: pid 41: serial 6 at line 3 after serial 7 at line 2"
+            ),
+            "{c:?}"
+        );
+        // In order they pass, and so does another task's earlier event after them.
+        let c = run(&[
+            del_net(6, 4103),
+            del_net(7, 4102),
+            del_net(8, 4101),
+            init(5, TASK),
+            syscall(5, TASK),
+        ]);
+        assert_eq!((c.passed, c.failed), (4, 0), "{:?}", c.problems);
+    }
+
+    #[test]
+    fn serial_order_is_per_node_and_skips_records_of_no_task() {
+        let no_task = crate::reference::NO_TASK_SUBJECT;
+        let nobody = |serial: u64, id: u64| del_net(serial, id).replace(KWORKER, no_task);
+        let c = run(&[nobody(8, 4101), nobody(7, 4102)]);
+        assert!(
+            c.problems.iter().all(|p| !p.contains("serial order")),
+            "{c:?}"
+        );
+        let c = run(&[
+            format!("node=a {}", del_net(8, 4101)),
+            format!("node=b {}", del_net(7, 4102)),
+        ]);
+        assert_eq!((c.passed, c.failed), (2, 0), "{:?}", c.problems);
+        let c = run(&[
+            format!("node=a {}", del_net(8, 4101)),
+            format!("node=a {}", del_net(7, 4102)),
+        ]);
+        assert_eq!((c.passed, c.failed), (1, 1), "{:?}", c.problems);
     }
 
     #[test]

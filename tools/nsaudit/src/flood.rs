@@ -10,18 +10,21 @@
 //! the new user namespace lets an unprivileged user create.  The flood's records are told
 //! apart by their subject (`uid=65534`) for INIT, by namespace id for DEL.  Audit's `lost`
 //! counter is read before and after; the verdict is strict: any loss fails, unless
-//! `--allow-lost` and the loss is accounted for (diagnosis only).
+//! `--allow-lost` and the loss is accounted for (diagnosis only).  The records of each task
+//! (subject pid: the worker's child for INIT, the kernel worker or the exiting child for DEL)
+//! must arrive in the order of their serials.
+//!
+//! With `--exclude-msgtype N`, `-a always,exclude -F msgtype=N` is loaded for the flood and
+//! deleted after it: no record of type N may arrive, every record of the other types must.
 
 use crate::audit::{AuditError, Rule};
 use crate::daemon::{AuditArgs, Collect, Daemon, LoadError};
 use crate::guest::{self, GuestError, ModuleArgs};
 use crate::nsops::{clone_flags, read_exact, write_all};
-use crate::record::parse_record;
-use crate::reference::{check_ns_record, is_ns_type, NsKind, Op};
+use crate::reference::NsKind;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::unistd::{pipe2, Gid, Pid, Uid};
-use std::collections::HashMap;
 use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
@@ -29,13 +32,17 @@ use thiserror::Error;
 
 pub mod ledger;
 
-pub use ledger::{verdict, FloodLedger, Tally, Verdict};
+pub use ledger::{verdict, FloodLedger, Tally, Verdict, EXCLUDABLE};
 
 /// The user the workers run as: `nobody`.
 pub const NOBODY: u32 = 65534;
 
 /// How long the flood waits at most for its removals after the workers stopped.
 const REMOVALS_MAX: Duration = Duration::from_secs(900);
+
+/// How long the flood goes on reading once complete when DEL records are excluded, which it
+/// cannot wait for: the kernel workers remove the last namespaces under the exclude rules.
+const EXCLUDED_DEL_SETTLE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Error)]
 pub enum FloodError {
@@ -78,6 +85,11 @@ pub struct FloodArgs {
     /// none of their records belongs to a system call's event.
     #[arg(long)]
     pub task_never: bool,
+    /// Load -a always,exclude -F msgtype=N for the flood (repeatable; N from 1340 to 1356): no
+    /// record of type N may arrive, every record of the other types must.
+    #[arg(long = "exclude-msgtype", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1340..=1356))]
+    pub exclude_msgtype: Vec<u16>,
     /// Pass when audit lost records but accounted for every one (for diagnosis only).
     #[arg(long)]
     pub allow_lost: bool,
@@ -101,9 +113,13 @@ impl FloodArgs {
                 kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(",")
             ));
         }
+        let mut excluded = self.exclude_msgtype.clone();
+        excluded.sort_unstable();
+        excluded.dedup();
         Ok(FloodOptions {
             args: self.clone(),
             kinds,
+            excluded,
         })
     }
 }
@@ -114,6 +130,27 @@ pub struct FloodOptions {
     pub args: FloodArgs,
     /// The types, in record order, user among them.
     pub kinds: Vec<NsKind>,
+    /// The record types excluded for the flood, in order, without repeats.
+    pub excluded: Vec<u16>,
+}
+
+impl FloodOptions {
+    /// The rules loaded for the flood: `-a task,never` if asked, and an exclude rule per type
+    /// excluded.
+    pub fn rules(&self) -> Vec<Rule> {
+        let never = self.args.task_never.then_some(Rule::TaskNever);
+        never
+            .into_iter()
+            .chain(self.excluded.iter().map(|&ty| Rule::ExcludeMsgtype(ty)))
+            .collect()
+    }
+
+    /// Whether the DEL record of a kind the flood creates is excluded.
+    fn excludes_a_del(&self) -> bool {
+        self.kinds
+            .iter()
+            .any(|k| self.excluded.contains(&k.del_type()))
+    }
 }
 
 /// What the workers did: namespaces created per type and calls that failed.
@@ -295,6 +332,8 @@ impl Flooders {
 pub struct FloodRun {
     pub created: Created,
     pub tally: Tally,
+    /// The record types excluded for the flood.
+    pub excluded: Vec<u16>,
     /// Audit's `lost` counter before and after.
     pub lost: (u64, u64),
     /// How long the workers ran.
@@ -318,8 +357,13 @@ impl FloodRun {
 /// The report: the counts per type, the rates, the loss and the verdict line.
 pub fn render(opts: &FloodOptions, run: &FloodRun, v: &Verdict) -> String {
     let a = &opts.args;
+    let excluded: String = opts
+        .excluded
+        .iter()
+        .map(|ty| format!(", -a always,exclude -F msgtype={ty}"))
+        .collect();
     let mut s = format!(
-        "flood: {}, {} workers as uid {NOBODY} for {} s, types {}{}\n",
+        "flood: {}, {} workers as uid {NOBODY} for {} s, types {}{}{excluded}\n",
         a.audit.describe(),
         a.workers,
         a.seconds,
@@ -389,10 +433,11 @@ pub fn render(opts: &FloodOptions, run: &FloodRun, v: &Verdict) -> String {
 }
 
 /// The flood's ledger while waiting for its removals: done when every namespace created has
-/// both records.
+/// both records, but those of the types excluded.
 struct Awaiting<'a> {
     ledger: &'a mut FloodLedger,
     created: &'a Created,
+    excluded: &'a [u16],
 }
 
 impl Collect for Awaiting<'_> {
@@ -401,7 +446,7 @@ impl Collect for Awaiting<'_> {
     }
 
     fn done(&self) -> bool {
-        self.ledger.tally().complete(self.created)
+        self.ledger.tally().complete(self.created, self.excluded)
     }
 
     fn progress(&self) -> u64 {
@@ -425,64 +470,86 @@ fn flood(opts: &FloodOptions, d: &mut Daemon) -> Result<FloodRun, FloodError> {
     let mut awaiting = Awaiting {
         ledger: &mut ledger,
         created: &created,
+        excluded: &opts.excluded,
     };
     d.read_until(&mut awaiting, Duration::from_secs(a.quiet), REMOVALS_MAX)?;
+    if opts.excludes_a_del() {
+        d.read_for(EXCLUDED_DEL_SETTLE, |t, s| ledger.add(t, s))?;
+    }
     let lost1 = d.lost()?;
     let reading = ledger.last_flood_record().map_or(flooding, |t| t - start);
     Ok(FloodRun {
         created,
         tally: ledger.tally(),
+        excluded: opts.excluded.clone(),
         lost: (lost0, lost1),
         flooding,
         reading,
     })
 }
 
+/// Loads the module unless told not to (unloading it first if it is loaded) and runs the
+/// flood; unloads the module again if it loaded it.
+fn flood_with_module(opts: &FloodOptions, d: &mut Daemon) -> Result<FloodRun, FloodError> {
+    let a = &opts.args;
+    if a.module.no_load {
+        return flood(opts, d);
+    }
+    if guest::module_loaded() {
+        guest::delete_module().map_err(|e| FloodError::Worker(format!("rmmod: {e}")))?;
+    }
+    d.load_module(&a.module.path.module, "", |_, _| {})?;
+    // The load's op=existing records are not the flood's.
+    let result = d
+        .drain(Duration::from_secs(1), Duration::from_secs(120), |_, _| {})
+        .map_err(FloodError::from)
+        .and_then(|()| flood(opts, d));
+    let unloaded = guest::delete_module().map_err(|e| FloodError::Worker(format!("rmmod: {e}")));
+    let run = result?;
+    unloaded?;
+    Ok(run)
+}
+
+/// Loads `rules` and runs the flood; deletes the rules it loaded in any case (the last first).
+fn flood_with_rules(
+    opts: &FloodOptions,
+    d: &mut Daemon,
+    rules: &[Rule],
+) -> Result<FloodRun, FloodError> {
+    let mut added = Vec::new();
+    let mut result = Ok(());
+    for r in rules {
+        result = d.add_rule(r);
+        if result.is_err() {
+            break;
+        }
+        added.push(r);
+    }
+    let result = result
+        .map_err(FloodError::from)
+        .and_then(|()| flood_with_module(opts, d));
+    let mut deleted = Ok(());
+    for r in added.into_iter().rev() {
+        deleted = deleted.and(d.del_rule(r));
+    }
+    let run = result?;
+    deleted?;
+    Ok(run)
+}
+
 /// Runs the flood and prints the report to `out`; returns whether it passed.
 pub fn run(opts: &FloodOptions, out: &mut impl Write) -> Result<bool, FloodError> {
     let a = &opts.args;
     let mut d = Daemon::start(a.audit.config())?;
-    if a.task_never {
-        d.add_rule(&Rule::TaskNever)?;
-    }
-    let mut loaded = false;
-    if !a.module.no_load {
-        if guest::module_loaded() {
-            guest::delete_module().map_err(|e| FloodError::Worker(format!("rmmod: {e}")))?;
-        }
-        d.load_module(&a.module.path.module, "", |_, _| {})?;
-        loaded = true;
-        // The load's op=existing records are not the flood's.
-        d.drain(Duration::from_secs(1), Duration::from_secs(120), |_, _| {})?;
-    }
-    let result = flood(opts, &mut d);
-    if loaded {
-        guest::delete_module().map_err(|e| FloodError::Worker(format!("rmmod: {e}")))?;
-    }
-    if a.task_never {
-        d.del_rule(&Rule::TaskNever)?;
-    }
-    d.restore()?;
+    let result = flood_with_rules(opts, &mut d, &opts.rules());
+    let restored = d.restore();
     let run = result?;
+    restored?;
     let v = verdict(&run, a.allow_lost);
     let _ = out.write_all(render(opts, &run, &v).as_bytes());
     let _ = out.flush();
     Ok(v.ok)
 }
-
-/// What the ledger does with a record: tell a flood record from others.
-fn classify(ty: u16, text: &str) -> Result<Option<(NsKind, bool, u64, bool)>, String> {
-    if !is_ns_type(ty) {
-        return Ok(None);
-    }
-    let rec = parse_record(ty, text).map_err(|e| e.to_string())?;
-    let ns = check_ns_record(&rec).map_err(|e| e[..e.len().min(2)].join("; "))?;
-    let ours = ns.op == Op::Create && ns.subject.uid == NOBODY;
-    Ok(Some((ns.kind, ns.init, ns.ns.id, ours)))
-}
-
-/// Namespace records of a flood by type and id.
-type ById = HashMap<(NsKind, u64), u32>;
 
 #[cfg(test)]
 mod tests;

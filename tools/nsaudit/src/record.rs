@@ -12,7 +12,9 @@ use std::io::BufRead;
 use thiserror::Error;
 
 mod names;
+pub mod order;
 pub use names::AUDITD_TYPE_NAMES;
+pub use order::{OutOfOrder, TaskOrder};
 
 /// `AUDIT_SYSCALL`: the record of an audited system call.
 pub const AUDIT_SYSCALL: u16 = 1300;

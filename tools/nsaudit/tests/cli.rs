@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The command line of `nsaudit rules --ns-info`, run as the binary: arguments refused before
-//! the kernel is asked.
+//! The command line of `nsaudit rules --ns-info` and `nsaudit check-log --no-task-order`, run
+//! as the binary: arguments refused before the kernel is asked, and check-log's order of each
+//! task's records on the recorded fixtures.
 
 use std::process::{Command, Output};
 
@@ -41,4 +42,25 @@ fn rules_ns_info_takes_on_or_off_alone() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn check_log_follows_each_tasks_order_unless_told_not_to() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nsinfo.log");
+    // The fixture was recorded with series v6, where the removals of an exiting task came last
+    // first: the check finds them, and nothing else is wrong with the log.
+    let o = nsaudit(&["check-log", fixture]);
+    let out = stdout(&o);
+    let problems: Vec<&str> = out.lines().filter(|l| l.starts_with("not ok")).collect();
+    assert!(!o.status.success(), "{out}");
+    assert!(!problems.is_empty(), "{out}");
+    for p in &problems {
+        assert!(
+            p.contains("the namespace records of one task must arrive in serial order"),
+            "{p}"
+        );
+    }
+    let o = nsaudit(&["check-log", "--no-task-order", fixture]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with(" 0 failed\n"), "{}", stdout(&o));
 }

@@ -18,9 +18,9 @@ fn args(argv: &[&str]) -> Result<FloodArgs, clap::Error> {
     Cli::try_parse_from(v).map(|c| c.flood)
 }
 
-fn subject(uid: u32) -> String {
+fn subject(uid: u32, pid: u64) -> String {
     format!(
-        "ppid=300 pid=301 auid=4294967295 uid={uid} gid={uid} euid={uid} suid={uid} \
+        "ppid=300 pid={pid} auid=4294967295 uid={uid} gid={uid} euid={uid} suid={uid} \
          fsuid={uid} egid={uid} sgid={uid} fsgid={uid} tty=(none) ses=4294967295 \
          comm=\"nsaudit\" exe=\"/bin/nsaudit\""
     )
@@ -29,6 +29,7 @@ fn subject(uid: u32) -> String {
 const KWORKER: &str = "ppid=2 pid=41 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 \
 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"kworker/u8:1\" exe=(null)";
 
+/// The creation of namespace `id` by a child of a worker, pid 1000 + `id`, in event `id`.
 fn init(kind: NsKind, id: u64, uid: u32) -> (u16, String) {
     let t = kind.name();
     (
@@ -36,11 +37,12 @@ fn init(kind: NsKind, id: u64, uid: u32) -> (u16, String) {
         format!(
             "audit(1700000000.100:{id}): op=create {} dev=00:04 old_{t}ns=4026531840 \
              old_{t}ns_id=1 {t}ns=4026532000 {t}ns_id={id} res=1",
-            subject(uid)
+            subject(uid, 1000 + id)
         ),
     )
 }
 
+/// The removal of namespace `id` by the kernel worker pid 41, in event 10000 + `id`.
 fn del(kind: NsKind, id: u64) -> (u16, String) {
     let t = kind.name();
     (
@@ -78,6 +80,7 @@ fn run_of(c: Created, l: &FloodLedger, lost: (u64, u64)) -> FloodRun {
     FloodRun {
         created: c,
         tally: l.tally(),
+        excluded: Vec::new(),
         lost,
         flooding: Duration::from_secs(2),
         reading: Duration::from_secs(3),
@@ -97,7 +100,7 @@ fn defaults_and_ranges() {
         (64, 2, 0)
     );
     assert_eq!((a.workers, a.seconds, a.quiet), (4, 15, 10));
-    assert!(!a.task_never && !a.allow_lost);
+    assert!(!a.task_never && !a.allow_lost && a.exclude_msgtype.is_empty());
     let o = a.options().unwrap();
     assert_eq!(o.kinds, NsKind::ALL.to_vec());
     for bad in [
@@ -169,8 +172,8 @@ fn the_ledger_tells_the_flood_from_the_rest() {
 fn a_complete_flood_without_loss_passes() {
     let l = ledger(10, 5);
     let run = run_of(created(10, 5), &l, (4, 4));
-    assert!(run.tally.complete(&run.created));
-    assert_eq!(run.tally.missing(&run.created), 0);
+    assert!(run.tally.complete(&run.created, &[]));
+    assert_eq!(run.tally.missing(&run.created, &[]), 0);
     let v = verdict(&run, false);
     assert!(v.ok, "{v:?}");
     assert!(
@@ -205,12 +208,12 @@ fn a_silent_loss_fails() {
 fn a_loss_fails_and_says_whether_it_is_accounted() {
     // Two namespaces: one lost its INIT (its DEL came), one its DEL.
     let mut l = ledger(8, 0);
-    let (ty, text) = init(NsKind::User, 60, NOBODY);
+    let (ty, text) = init(NsKind::User, 160, NOBODY);
     l.add(ty, &text);
-    let (ty, text) = del(NsKind::User, 61);
+    let (ty, text) = del(NsKind::User, 161);
     l.add(ty, &text);
     let run = run_of(created(10, 0), &l, (5, 7));
-    assert_eq!(run.tally.missing(&run.created), 2);
+    assert_eq!(run.tally.missing(&run.created, &[]), 2);
     assert_eq!(run.tally.del_unmatched[NsKind::User.index()], 1);
     let v = verdict(&run, false);
     assert!(!v.ok);
@@ -264,6 +267,172 @@ fn broken_duplicated_or_foreign_records_fail() {
 }
 
 #[test]
+fn a_tasks_records_out_of_serial_order_fail() {
+    // Three user namespaces; the kernel worker's removals arrive :10102, :10101, :10100.
+    let mut l = FloodLedger::default();
+    for id in 100..103 {
+        let (ty, text) = init(NsKind::User, id, NOBODY);
+        l.add(ty, &text);
+    }
+    for id in (100..103).rev() {
+        let (ty, text) = del(NsKind::User, id);
+        l.add(ty, &text);
+    }
+    let run = run_of(created(3, 0), &l, (0, 0));
+    assert!(run.tally.complete(&run.created, &[]));
+    assert_eq!(run.tally.out_of_order, 2);
+    let v = verdict(&run, true);
+    assert!(!v.ok);
+    assert_eq!(
+        v.line,
+        "flood: FAIL: 2 namespace records arrived after a record of the same task with a \
+         higher serial, e.g. pid 41: serial 10101 at record 5 after serial 10102 at record 4"
+    );
+    // The INIT records of the workers' children, each its own task, come in any order; so
+    // do the records of no task.
+    let mut l = FloodLedger::default();
+    for id in [102, 100, 101] {
+        let (ty, text) = init(NsKind::User, id, NOBODY);
+        l.add(ty, &text);
+    }
+    for id in 100..103 {
+        let (ty, text) = del(NsKind::User, id);
+        l.add(ty, &text);
+    }
+    let (ty, text) = del(NsKind::User, 90);
+    l.add(
+        ty,
+        &text.replace(KWORKER, crate::reference::NO_TASK_SUBJECT),
+    );
+    assert_eq!(l.tally().out_of_order, 0);
+}
+
+/// A run of `created` with the types `excluded`, whose ledger got the records of `adds`.
+fn excluding(c: Created, excluded: &[u16], adds: &[(u16, String)]) -> FloodRun {
+    let mut l = FloodLedger::default();
+    for (ty, text) in adds {
+        l.add(*ty, text);
+    }
+    FloodRun {
+        excluded: excluded.to_vec(),
+        ..run_of(c, &l, (0, 0))
+    }
+}
+
+/// The records of `user` user and `net` network namespaces, with the types `excluded` left out.
+fn records_but(user: u64, net: u64, excluded: &[u16]) -> Vec<(u16, String)> {
+    let mut v = Vec::new();
+    for (kind, n, base) in [(NsKind::User, user, 100), (NsKind::Net, net, 500)] {
+        for id in base..base + n {
+            v.push(init(kind, id, NOBODY));
+            v.push(del(kind, id));
+        }
+    }
+    v.retain(|(ty, _)| !excluded.contains(ty));
+    v
+}
+
+#[test]
+fn excluded_init_records_are_not_expected_and_every_del_is() {
+    let ex = [1343, 1345];
+    let run = excluding(created(3, 2), &ex, &records_but(3, 2, &ex));
+    assert!(run.tally.complete(&run.created, &ex));
+    assert_eq!(run.tally.del_unmatched[NsKind::User.index()], 3);
+    let v = verdict(&run, false);
+    assert!(v.ok, "{v:?}");
+    assert_eq!(
+        v.line,
+        "flood: ok: all 5 namespaces have their records but those of msgtype 1343,1345 \
+         (excluded, none arrived), audit lost none; 2 namespaces/s"
+    );
+    // A DEL missing.
+    let mut adds = records_but(3, 2, &ex);
+    adds.pop();
+    let v = verdict(&excluding(created(3, 2), &ex, &adds), false);
+    assert!(
+        !v.ok && v.line.contains("1 records of the flood missing"),
+        "{}",
+        v.line
+    );
+    // An excluded record that arrived.
+    let mut adds = records_but(3, 2, &ex);
+    adds.push(init(NsKind::User, 103, NOBODY));
+    adds.push(init(NsKind::Net, 502, 0));
+    let v = verdict(&excluding(created(4, 2), &ex, &adds), false);
+    assert_eq!(
+        v.line,
+        "flood: FAIL: records of excluded types arrived (1 of 1343, 1 of 1345): the exclude \
+         rules did not drop them"
+    );
+    // The user namespaces' INIT excluded alone: the network namespaces' are still matched.
+    let ex = [1343];
+    let mut adds = records_but(3, 2, &ex);
+    adds.retain(|(ty, text)| *ty != 1345 || !text.contains("netns_id=501 "));
+    let run = excluding(created(3, 2), &ex, &adds);
+    assert!(!run.tally.complete(&run.created, &ex));
+    assert_eq!(run.tally.missing(&run.created, &ex), 1);
+}
+
+#[test]
+fn excluded_del_records_are_not_expected_and_every_init_is() {
+    let ex = [1349, 1351];
+    let run = excluding(created(3, 2), &ex, &records_but(3, 2, &ex));
+    assert!(run.tally.complete(&run.created, &ex));
+    assert!(verdict(&run, false).ok);
+    // A removal that came through.
+    let mut adds = records_but(3, 2, &ex);
+    adds.push(del(NsKind::Net, 500));
+    let v = verdict(&excluding(created(3, 2), &ex, &adds), false);
+    assert!(!v.ok && v.line.contains("(1 of 1351)"), "{}", v.line);
+    // Without the exclusion the same records miss their DELs.
+    let run = excluding(created(3, 2), &[], &records_but(3, 2, &ex));
+    assert_eq!(run.tally.missing(&run.created, &[]), 5);
+}
+
+#[test]
+fn exclude_msgtype_options_and_rules() {
+    let a = args(&[
+        "--exclude-msgtype",
+        "1349",
+        "--exclude-msgtype",
+        "1343",
+        "--exclude-msgtype",
+        "1349",
+    ])
+    .unwrap();
+    let o = a.options().unwrap();
+    assert_eq!(o.excluded, [1343, 1349]);
+    assert_eq!(
+        o.rules(),
+        [Rule::ExcludeMsgtype(1343), Rule::ExcludeMsgtype(1349)]
+    );
+    assert!(o.excludes_a_del());
+    let o = args(&["--task-never", "--exclude-msgtype", "1356"])
+        .unwrap()
+        .options()
+        .unwrap();
+    assert_eq!(o.rules(), [Rule::TaskNever, Rule::ExcludeMsgtype(1356)]);
+    assert!(!o.excludes_a_del());
+    assert!(args(&[]).unwrap().options().unwrap().rules().is_empty());
+    // The range is EXCLUDABLE.
+    for ok in [*EXCLUDABLE.start(), *EXCLUDABLE.end()] {
+        assert!(
+            args(&["--exclude-msgtype", &ok.to_string()]).is_ok(),
+            "{ok}"
+        );
+    }
+    for bad in ["1339", "1357", "1300", "x", "-1"] {
+        assert!(args(&["--exclude-msgtype", bad]).is_err(), "{bad}");
+    }
+    // The DEL of a kind not flooded is not one the flood must settle for.
+    let o = args(&["--types", "user", "--exclude-msgtype", "1351"])
+        .unwrap()
+        .options()
+        .unwrap();
+    assert!(!o.excludes_a_del());
+}
+
+#[test]
 fn the_report_shows_counts_rates_loss_and_verdict() {
     let a = args(&["--reader-delay-us", "2000", "--seconds", "5"]).unwrap();
     let o = a.options().unwrap();
@@ -274,6 +443,20 @@ fn the_report_shows_counts_rates_loss_and_verdict() {
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].contains("backlog 64, failure 2, reader sleeping 2000 us per record"));
     assert!(lines[0].contains("4 workers as uid 65534 for 5 s"));
+    assert!(!lines[0].contains("exclude"));
+    let o = args(&["--exclude-msgtype", "1343", "--exclude-msgtype", "1345"])
+        .unwrap()
+        .options()
+        .unwrap();
+    let first = render(&o, &run, &v);
+    assert!(
+        first
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(", -a always,exclude -F msgtype=1343, -a always,exclude -F msgtype=1345"),
+        "{first}"
+    );
     assert!(lines[1].contains("mnt") && lines[1].ends_with("total"));
     assert!(lines[2].starts_with("flood: created") && lines[2].ends_with(" 6"));
     assert!(lines[3].starts_with("flood: INIT"));
