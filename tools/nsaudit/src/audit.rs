@@ -27,6 +27,7 @@ use thiserror::Error;
 
 pub mod features;
 mod multicast;
+mod reply;
 pub mod rules;
 
 pub use features::{Features, AUDIT_FEATURE_NS_INFO};

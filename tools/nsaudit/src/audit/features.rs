@@ -11,7 +11,7 @@
 
 use super::rules::encode_raw;
 use super::{AuditError, AuditSocket, Incoming};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `AUDIT_SET_FEATURE`, `AUDIT_GET_FEATURE`.
 pub const AUDIT_SET_FEATURE: u16 = 1018;
@@ -168,32 +168,10 @@ impl AuditSocket {
         let seq = self.next_seq();
         self.send_raw(&encode_raw(AUDIT_GET_FEATURE, seq, &[]))?;
         // The reply comes from a kernel thread (audit_send_reply()), before or after the ack.
-        let deadline = Instant::now() + FEATURE_TIMEOUT;
-        loop {
-            while let Some(msgs) = self.read_datagram_counting()? {
-                for m in msgs {
-                    match m {
-                        Incoming::Features { seq: s, features } if s == seq => return Ok(features),
-                        Incoming::Error { seq: s, errno } if s == seq => {
-                            return Err(AuditError::Refused {
-                                what: "AUDIT_GET_FEATURE".into(),
-                                source: std::io::Error::from_raw_os_error(errno),
-                            })
-                        }
-                        Incoming::Record { ty, text } => self.pending.push_back((ty, text)),
-                        _ => {}
-                    }
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(AuditError::Timeout {
-                    what: "the AUDIT_GET_FEATURE reply".into(),
-                    after: FEATURE_TIMEOUT,
-                });
-            }
-            self.wait_readable(left)?;
-        }
+        self.await_reply(seq, "AUDIT_GET_FEATURE", FEATURE_TIMEOUT, |m| match m {
+            Incoming::Features { seq: s, features } if s == seq => Some(Ok(features)),
+            _ => None,
+        })
     }
 
     /// Turns feature `bit` on or off (`AUDIT_SET_FEATURE`, locking nothing).

@@ -16,7 +16,7 @@ use crate::nsinfo::{field_of, initial_id};
 use crate::reference::NsKind;
 use netlink_packet_core::{NLMSG_DONE, NLM_F_ACK, NLM_F_REQUEST};
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `AUDIT_ADD_RULE`, `AUDIT_DEL_RULE`, `AUDIT_LIST_RULES`.
 const AUDIT_ADD_RULE: u16 = 1011;
@@ -528,36 +528,18 @@ impl AuditSocket {
     pub fn list_rules(&mut self) -> Result<Vec<RuleSpec>, AuditError> {
         let seq = self.next_seq();
         self.send_raw(&encode_raw(AUDIT_LIST_RULES, seq, &[]))?;
-        let deadline = Instant::now() + LIST_TIMEOUT;
         let mut rules = Vec::new();
-        loop {
-            while let Some(msgs) = self.read_datagram_counting()? {
-                for m in msgs {
-                    match m {
-                        Incoming::RuleData { seq: s, data } if s == seq => {
-                            rules.push(RuleSpec::decode(&data).map_err(AuditError::Decode)?)
-                        }
-                        Incoming::Done { seq: s } if s == seq => return Ok(rules),
-                        Incoming::Error { seq: s, errno } if s == seq => {
-                            return Err(AuditError::Refused {
-                                what: "listing the rules".into(),
-                                source: std::io::Error::from_raw_os_error(errno),
-                            })
-                        }
-                        Incoming::Record { ty, text } => self.pending.push_back((ty, text)),
-                        _ => {}
-                    }
+        self.await_reply(seq, "listing the rules", LIST_TIMEOUT, |m| match m {
+            Incoming::RuleData { seq: s, data } if s == seq => match RuleSpec::decode(&data) {
+                Ok(rule) => {
+                    rules.push(rule);
+                    None
                 }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(AuditError::Timeout {
-                    what: "listing the rules".into(),
-                    after: LIST_TIMEOUT,
-                });
-            }
-            self.wait_readable(left)?;
-        }
+                Err(e) => Some(Err(AuditError::Decode(e))),
+            },
+            Incoming::Done { seq: s } if s == seq => Some(Ok(std::mem::take(&mut rules))),
+            _ => None,
+        })
     }
 }
 
