@@ -55,14 +55,14 @@ enum Cmd {
     CompareLog(cmd::compare_log::Args),
     /// Rebuild containers, namespace lineage and the events inside them from auditd logs.
     ///
-    /// Namespaces created by one event (one clone or unshare) form a container, named by the
-    /// event's stamp. Events are attributed to a container when their records carry its
-    /// namespace ids: an AUDIT_NS_INFO record names the namespaces of the event's task, and the
-    /// event is inside the container (the one created last) that owns one of them. Without
-    /// one, by heuristic, when their task is known to be inside: the task that unshared (or the
-    /// child of the clone that) created it, and tasks whose ppid is such a task, seen after the
-    /// creation and before its first namespace is removed; there, tasks forked before their
-    /// parent entered, setns(2) and orphans reparented outside are not followed. See
+    /// A container is the namespaces a runtime created for one run, however many calls it
+    /// made (crun's clone and then unshare, runc init's stages), named by the stamp of the
+    /// first and by the runtime's command line (crun run NAME); a container is nested only
+    /// when a program that ran execve inside another created it. Events are attributed by
+    /// their AUDIT_NS_INFO record: the innermost container whose namespaces the task is in,
+    /// or, for namespaces created before the log (or left out of a filtered input), a
+    /// container of unknown creation grouped by those ids. Without the record, by heuristic
+    /// (the creating task, the clone's child and their children, by pid). See
     /// Documentation/report.rst. Exits 1 if a line could not be read (unless --lenient).
     Report(cmd::report::Args),
     /// Add (-a), delete (-d) or list (-l) audit rules as auditctl does, with the namespace

@@ -20,6 +20,8 @@ pub use order::{OutOfOrder, TaskOrder};
 pub const AUDIT_SYSCALL: u16 = 1300;
 /// `AUDIT_EOE`: the end of a multi-record event.
 pub const AUDIT_EOE: u16 = 1320;
+/// `AUDIT_EXECVE`: the arguments of an `execve(2)`.
+pub const AUDIT_EXECVE: u16 = 1309;
 /// `AUDIT_PROCTITLE`: the command line of the task of an event.
 pub const AUDIT_PROCTITLE: u16 = 1327;
 /// `AUDIT_URINGOP`: the record of an audited io_uring operation, which takes the place of the

@@ -19,6 +19,7 @@ pub const SYS_KEXEC_LOAD: u32 = 246;
 pub const SYS_OPENAT: u32 = 257;
 pub const SYS_UNSHARE: u32 = 272;
 pub const SYS_SETNS: u32 = 308;
+pub const SYS_EXECVEAT: u32 = 322;
 pub const SYS_CLONE3: u32 = 435;
 
 /// The names the report prints, by number.
@@ -43,7 +44,7 @@ const NAMES: [(u32, &str); 23] = [
     (SYS_UNSHARE, "unshare"),
     (SYS_SETNS, "setns"),
     (313, "finit_module"),
-    (322, "execveat"),
+    (SYS_EXECVEAT, "execveat"),
     (428, "open_tree"),
     (SYS_CLONE3, "clone3"),
 ];
@@ -77,6 +78,7 @@ mod tests {
             (SYS_FORK, libc::SYS_fork),
             (SYS_VFORK, libc::SYS_vfork),
             (SYS_EXECVE, libc::SYS_execve),
+            (SYS_EXECVEAT, libc::SYS_execveat),
             (SYS_EXIT_GROUP, libc::SYS_exit_group),
             (SYS_KEXEC_LOAD, libc::SYS_kexec_load),
             (SYS_UNSHARE, libc::SYS_unshare),

@@ -32,6 +32,11 @@ pub struct Args {
     /// and the events inside it and its nested containers. Repeatable.
     #[arg(long, value_name = "SERIAL")]
     event: Vec<EventSelector>,
+    /// Report on the containers whose runtime's command line has the argument NAME (`crun
+    /// run NAME`, or the first 12 or more digits of a podman container id) and the events
+    /// inside them. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    container: Vec<String>,
     /// Only the lines of the machine NAME of a central log (`node=NAME`). Repeatable.
     #[arg(long, value_name = "NAME")]
     node: Vec<String>,
@@ -47,6 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ns: args.ns,
         events: args.event,
         nodes: args.node,
+        containers: args.container,
     };
     let report = read_logs(opts, &args.logs)?;
     let mut shown = 0u64;

@@ -326,3 +326,58 @@ pub(super) fn decode_info(line: &Line<'_>) -> Result<NsInfo, LineError> {
     }
     Ok(NsInfo(ids))
 }
+
+/// The arguments of a `PROCTITLE` record: the task's command line, NUL-separated in the
+/// kernel's copy (at most 128 bytes of it).
+pub(super) fn decode_title(line: &Line<'_>) -> Result<Vec<String>, LineError> {
+    for f in line.fields() {
+        let (k, v) = f?;
+        if k == "proctitle" {
+            let bytes = crate::record::decode_untrusted(v).map_err(|_| LineError::BadValue {
+                ty: "PROCTITLE".into(),
+                field: "proctitle",
+                value: snippet(v),
+            })?;
+            return Ok(bytes
+                .split(|&b| b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect());
+        }
+    }
+    Err(LineError::Missing {
+        ty: "PROCTITLE".into(),
+        field: "proctitle",
+    })
+}
+
+/// The arguments of an `EXECVE` record: `a0=` ... in order, an argument the kernel split into
+/// `aN[0]=`, `aN[1]=` ... joined again; those that do not decode are left out.
+pub(super) fn decode_execve(line: &Line<'_>) -> Result<Vec<String>, LineError> {
+    let mut args: Vec<(usize, Vec<u8>)> = Vec::new();
+    for f in line.fields() {
+        let (k, v) = f?;
+        let Some(rest) = k.strip_prefix('a') else {
+            continue;
+        };
+        let (n, part) = match rest.split_once('[') {
+            Some((n, p)) if p.ends_with(']') => (n, true),
+            _ => (rest, false),
+        };
+        let Some(n) = parse_decimal(n).and_then(|n| usize::try_from(n).ok()) else {
+            continue;
+        };
+        let Ok(bytes) = crate::record::decode_untrusted(v) else {
+            continue;
+        };
+        match args.last_mut() {
+            Some((last, a)) if part && *last == n => a.extend_from_slice(&bytes),
+            _ => args.push((n, bytes)),
+        }
+    }
+    args.sort_by_key(|&(n, _)| n);
+    Ok(args
+        .into_iter()
+        .map(|(_, a)| String::from_utf8_lossy(&a).into_owned())
+        .collect())
+}

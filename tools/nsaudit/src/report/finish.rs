@@ -5,6 +5,31 @@
 use super::*;
 
 impl Machine {
+    /// The namespaces of container `c`'s tasks that it did not create and that are not
+    /// initial ones, with the container that holds each.
+    pub(super) fn shares(&self, c: Cid) -> Vec<SharedNs> {
+        let Some(ct) = self.containers.get(&c) else {
+            return Vec::new();
+        };
+        let Some(ids) = ct.ids else {
+            return Vec::new();
+        };
+        NsKind::ALL
+            .into_iter()
+            .map(|k| (k, ids.id(k)))
+            .filter(|&(k, id)| id > NS_LAST_INIT_ID && !ct.members.contains(&(k, id)))
+            .map(|key| SharedNs {
+                ns: self.ns_ref(key),
+                container: self
+                    .namespaces
+                    .get(&key)
+                    .and_then(Namespace::owner)
+                    .and_then(|o| self.containers.get(&o))
+                    .map(|o| o.stamp),
+            })
+            .collect()
+    }
+
     pub(super) fn ns_ref(&self, key: NsKey) -> NsRef {
         NsRef {
             kind: key.0.name(),
@@ -17,6 +42,7 @@ impl Machine {
     /// `--event` selectors matched a creating event.
     pub(super) fn finish(mut self) -> (Report, Vec<bool>) {
         self.flush(true);
+        self.warn_filtered();
         let containers = self.container_tree();
         let namespaces = self.namespace_tree();
         let selection = self.opts.selecting().then(|| self.selection());
@@ -29,6 +55,24 @@ impl Machine {
             diagnostics: self.diagnostics,
         };
         (report, self.event_hits)
+    }
+
+    /// A warning when more serial numbers are missing between the events than there are
+    /// events: the input was filtered (`ausearch -k`, `-m`, `-p`), and containers whose
+    /// creating events it left out are of unknown creation.
+    fn warn_filtered(&mut self) {
+        let s = &self.summary;
+        if s.events < 20 || self.serial_gaps <= s.events {
+            return;
+        }
+        let msg = format!(
+            "the input looks filtered: {} serial numbers are missing between its {} events \
+             (ausearch -k, -m or -p output, or records lost); containers whose creation it \
+             leaves out are grouped by the ids of their AUDIT_NS_INFO records as of unknown \
+             creation ({} of them)",
+            self.serial_gaps, s.events, s.containers_unknown
+        );
+        self.diag(Loc { file: 0, line: 0 }, Severity::Warning, msg);
     }
 
     /// Whether the report shows container `c`: all of them, or those a selection wants.
@@ -80,11 +124,15 @@ impl Machine {
             let stamp_of = |p: Cid| self.containers.get(&p).map(|pc| pc.stamp);
             containers.push(ContainerOut {
                 id: c.stamp,
+                name: c.name.as_ref().map(|a| a.join(" ")),
+                unknown_creation: c.unknown,
                 file: self.files[c.loc.file as usize].clone(),
                 line: c.loc.line,
                 creator: c.creator.clone(),
                 syscall: c.syscall.clone(),
                 namespaces: c.members.iter().map(|&k| self.ns_ref(k)).collect(),
+                ids: c.ids.map(NsIds),
+                shares: self.shares(i),
                 parent: c.parents.first().and_then(|&p| stamp_of(p)),
                 also_derived_from: c
                     .parents
@@ -176,6 +224,9 @@ impl Machine {
                 .filter(|c| {
                     self.opts.events.iter().any(|e| e.matches(&c.stamp))
                         || c.members.iter().any(|m| self.selected_roots.contains(m))
+                        || c.name.as_ref().is_some_and(|argv| {
+                            self.opts.containers.iter().any(|n| names::names(argv, n))
+                        })
                 })
                 .map(|c| c.stamp)
                 .collect(),

@@ -271,6 +271,18 @@ impl Reporter {
                 self.fleet_diag("--event".into(), 0, Severity::Warning, msg);
             }
         }
+        for name in self.opts.containers.clone() {
+            let named = reports.iter().flat_map(|r| &r.containers).any(|c| {
+                c.name.as_deref().is_some_and(|n| {
+                    let argv: Vec<String> = n.split(' ').map(str::to_string).collect();
+                    super::names::names(&argv, &name)
+                })
+            });
+            if !named {
+                let msg = format!("no container's command line names {name:?}");
+                self.fleet_diag("--container".into(), 0, Severity::Warning, msg);
+            }
+        }
         for node in self.opts.nodes.clone() {
             if !reports.iter().any(|r| r.node.as_ref() == Some(&node)) {
                 let msg = format!("no line of node {node:?}");

@@ -30,6 +30,18 @@ pub(super) struct Namespace {
     pub(super) removed: Option<Stamp>,
     /// Selected by `--ns`, or derived from one that is.
     pub(super) selected: bool,
+    /// The container of unknown creation that holds it (`exact.rs`).
+    pub(super) holder: Option<Cid>,
+}
+
+impl Namespace {
+    /// The container that holds it: the one that created it, or one of unknown creation.
+    pub(super) fn owner(&self) -> Option<Cid> {
+        match self.origin {
+            Origin::Container(c) => Some(c),
+            _ => self.holder,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -39,6 +51,14 @@ pub(super) struct Container {
     pub(super) creator: Option<Subject>,
     pub(super) syscall: Option<Syscall>,
     pub(super) members: Vec<NsKey>,
+    /// The command line of the runtime that created it (`names.rs`).
+    pub(super) name: Option<Vec<String>>,
+    /// Its creation is not in the log: it holds the namespaces of `AUDIT_NS_INFO` records that
+    /// no container of the log created (`exact.rs`).
+    pub(super) unknown: bool,
+    /// The ids of the eight namespaces of a task inside, from the last `AUDIT_NS_INFO` record
+    /// attributed to it.
+    pub(super) ids: Option<NsInfo>,
     pub(super) removed: usize,
     /// The latest removal seen so far, in event order: records of different events can arrive
     /// in another order than their stamps.
@@ -62,6 +82,9 @@ pub(super) struct Container {
 pub(super) struct Task {
     pub(super) container: Cid,
     pub(super) ppid: u32,
+    /// It (or its parent, before it forked) ran `execve(2)` inside its container: it is a
+    /// program of the container, no longer the runtime that sets it up.
+    pub(super) ran: bool,
 }
 
 impl Machine {
@@ -89,6 +112,7 @@ impl Machine {
                     children: Vec::new(),
                     removed: None,
                     selected,
+                    holder: None,
                 },
             );
             self.stream_loose(key);
@@ -104,7 +128,20 @@ impl Machine {
         if pid == 0 {
             return;
         }
-        if let Some(old) = self.tasks.insert(pid, Task { container: c, ppid }) {
+        // A task keeps what it ran in its container; a new one inherits its parent's.
+        let ran = match self.tasks.get(&pid) {
+            Some(t) if t.container == c => t.ran,
+            _ => self
+                .tasks
+                .get(&ppid)
+                .is_some_and(|p| p.container == c && p.ran),
+        };
+        let task = Task {
+            container: c,
+            ppid,
+            ran,
+        };
+        if let Some(old) = self.tasks.insert(pid, task) {
             if old.container != c {
                 if let Some(oc) = self.container(old.container) {
                     oc.tasks.retain(|&p| p != pid);
@@ -141,13 +178,7 @@ impl Machine {
                     .is_some_and(|p| p.container == t.container);
             if same_parent {
                 if t.ppid != ppid {
-                    self.tasks.insert(
-                        pid,
-                        Task {
-                            container: t.container,
-                            ppid,
-                        },
-                    );
+                    self.tasks.insert(pid, Task { ppid, ..t });
                 }
                 return Some(t.container);
             }
@@ -190,6 +221,7 @@ impl Machine {
     /// record when the log says ([`Machine::known_namespaces`]), by the heuristic otherwise.
     pub(super) fn process(&mut self, ev: Pending) {
         self.summary.events += 1;
+        self.note_serial(ev.stamp.serial);
         let subject = ev.syscall.as_ref().map(|(_, s)| s.clone()).or_else(|| {
             ev.ns
                 .iter()
@@ -199,13 +231,23 @@ impl Machine {
         let known = self.known_namespaces(&ev);
         // Only DEL records: the task is exiting, it joins nothing.
         let adopt = ev.syscall.is_some() || ev.ns.iter().any(|r| r.op != Op::Remove);
-        let guessed = match known {
-            Some(_) => None,
-            None => subject
-                .as_ref()
-                .and_then(|s| self.task_container(s.pid, s.ppid, adopt)),
+        // Where the task was before the call: by its record, or by the heuristic.
+        let (exact, guessed) = match known {
+            Some(k) => (self.exact_inside(k, &ev), None),
+            None => (
+                None,
+                subject
+                    .as_ref()
+                    .and_then(|s| self.task_container(s.pid, s.ppid, adopt)),
+            ),
         };
         let mut fx = Effects::default();
+        if ev.ns.iter().any(|r| r.op == Op::Create) {
+            fx.created = subject
+                .as_ref()
+                .and_then(|s| self.extension_of(exact.or(guessed), s));
+            fx.extends = fx.created.is_some();
+        }
         for rec in &ev.ns {
             if self.opts.selecting() {
                 let verb = if rec.op == Op::Remove { "DEL" } else { "INIT" };
@@ -221,9 +263,9 @@ impl Machine {
         let (inside, attribution) = match known {
             Some(k) => {
                 if let Some(s) = &subject {
-                    self.follow_exactly(k, s);
+                    self.follow_exactly(k, s, &ev);
                 }
-                (self.exact_inside(k, &ev.ns), Some(k.attribution()))
+                (exact, Some(k.attribution()))
             }
             None => (
                 self.creator_container(guessed, &fx.lineage, subject.as_ref()),
@@ -232,7 +274,7 @@ impl Machine {
         };
         if let Some(c) = fx.created {
             fx.reasons.push((c, Reason::Created));
-            self.place_creation(c, &ev, inside, &fx.lineage, subject.as_ref());
+            self.place_creation(c, &ev, inside, &fx, subject.as_ref());
         }
         if let Some(p) = inside {
             fx.reasons.push((p, Reason::Inside));
@@ -248,8 +290,14 @@ impl Machine {
                 }
             }
         }
-        if let (Some(s), Some((call, _))) = (&subject, &ev.syscall) {
-            if call.nr == SYS_EXIT_GROUP && call.name.is_some() {
+        if let Some(s) = &subject {
+            self.note_exec(&ev, s);
+            self.note_command(&ev, s);
+            if ev
+                .syscall
+                .as_ref()
+                .is_some_and(|(c, _)| c.nr == SYS_EXIT_GROUP && c.name.is_some())
+            {
                 self.drop_task(s.pid);
             }
         }
@@ -269,6 +317,42 @@ impl Machine {
         if self.opts.selecting() {
             self.list_event(ev, subject, fx, attribution);
         }
+    }
+
+    /// A successful `execve(2)`: the task runs a program of the container it is in now.
+    fn note_exec(&mut self, ev: &Pending, s: &Subject) {
+        let exec = ev.syscall.as_ref().is_some_and(|(c, _)| {
+            c.name.is_some()
+                && (c.nr == SYS_EXECVE || c.nr == SYS_EXECVEAT)
+                && c.success != Some(false)
+        });
+        if exec {
+            if let Some(t) = self.tasks.get_mut(&s.pid) {
+                t.ran = true;
+            }
+        }
+    }
+
+    /// The container that new namespaces of the task `s`, inside container `c`, extend
+    /// instead of nesting a container in it: see "One container per run" in the module
+    /// documentation.  The task is still the runtime that set `c` up: it runs the program
+    /// that created `c`, and neither it nor its parent has run `execve(2)` inside `c`.
+    fn extension_of(&self, c: Option<Cid>, s: &Subject) -> Option<Cid> {
+        let c = c?;
+        let ct = self.containers.get(&c)?;
+        let runtime = ct.creator.as_ref().and_then(|cr| cr.exe.as_ref());
+        let ran = |pid: u32| {
+            self.tasks
+                .get(&pid)
+                .is_some_and(|t| t.container == c && t.ran)
+        };
+        let same = !ct.unknown
+            && ct.ended.is_none()
+            && runtime.is_some()
+            && runtime == s.exe.as_ref()
+            && !ran(s.pid)
+            && !ran(s.ppid);
+        same.then_some(c)
     }
 
     /// An INIT record: a namespace created by the event (in its container) or existing at
@@ -339,7 +423,7 @@ impl Machine {
             let ct = self.container(c).expect("just created");
             ct.members.push(key);
             ct.interesting |= selected;
-            if let Some(pc) = parent_container {
+            if let Some(pc) = parent_container.filter(|&pc| pc != c) {
                 if !fx.lineage.contains(&pc) {
                     fx.lineage.push(pc);
                 }
@@ -348,7 +432,11 @@ impl Machine {
     }
 
     /// The container of the event `ev`, which created its first namespace.
-    fn new_container(&mut self, ev: &Pending, subject: Option<&Subject>) -> Cid {
+    pub(super) fn new_container(&mut self, ev: &Pending, subject: Option<&Subject>) -> Cid {
+        let name = subject.and_then(|s| self.creation_name(ev, s));
+        let named = name
+            .as_ref()
+            .is_some_and(|argv| self.opts.containers.iter().any(|n| names::names(argv, n)));
         let c = self.next_cid;
         self.next_cid += 1;
         self.containers.insert(
@@ -359,6 +447,9 @@ impl Machine {
                 creator: subject.cloned(),
                 syscall: ev.syscall.as_ref().map(|(s, _)| s.clone()),
                 members: Vec::new(),
+                name,
+                unknown: false,
+                ids: None,
                 removed: 0,
                 last_removal: None,
                 ended: None,
@@ -367,7 +458,7 @@ impl Machine {
                 by_ns_info: 0,
                 tasks_seen: 0,
                 tasks: Vec::new(),
-                interesting: false,
+                interesting: named,
             },
         );
         self.summary.containers += 1;
@@ -395,7 +486,10 @@ impl Machine {
         }
         ns.removed = Some(ev.stamp);
         fx.interesting_ns |= ns.selected;
-        let origin = ns.origin;
+        let origin = match ns.holder {
+            Some(h) => Origin::Container(h),
+            None => ns.origin,
+        };
         let Origin::Container(c) = origin else {
             self.stream_removed(key, origin, None);
             return;
@@ -447,12 +541,12 @@ impl Machine {
         c: Cid,
         ev: &Pending,
         inside: Option<Cid>,
-        lineage: &[Cid],
+        fx: &Effects,
         subject: Option<&Subject>,
     ) {
         let mut parents: Vec<Cid> = inside.into_iter().collect();
-        parents.extend(lineage.iter().filter(|&&p| Some(p) != inside));
-        if let Some(ct) = self.container(c) {
+        parents.extend(fx.lineage.iter().filter(|&&p| Some(p) != inside));
+        if let Some(ct) = self.container(c).filter(|_| !fx.extends) {
             ct.parents = parents;
         }
         let call = ev.syscall.as_ref().map(|(s, _)| s);
@@ -530,8 +624,10 @@ struct Effects {
     reasons: Vec<(Cid, Reason)>,
     /// A record concerned a selected namespace.
     interesting_ns: bool,
-    /// The container it created.
+    /// The container it created, or extended.
     created: Option<Cid>,
+    /// The namespaces it created extend the container its task was in.
+    extends: bool,
     /// Containers the new namespaces were derived from: their creator was inside.
     lineage: Vec<Cid>,
     /// `INIT net:4026532033 id=28` for each namespace record, when selecting.

@@ -8,16 +8,38 @@
 //! * Lineage: every `AUDIT_NS_INIT_*` record names the new namespace (`<t>ns=`, `<t>ns_id=`) and
 //!   the one it was derived from (`old_<t>ns=`, `old_<t>ns_id=`).  Namespaces are keyed by type
 //!   and `ns_id`, which the kernel never reuses; inode numbers are reused.
-//! * Containers: the namespaces created by one event (one `clone`/`unshare` with several
-//!   `CLONE_NEW*` flags share `msg=audit(time:serial)`) form a *container*, named by that
-//!   event.  Its creator is the subject of the event's `SYSCALL` record (or of its INIT records
-//!   when there is none).  It ends with the last `AUDIT_NS_DEL_*` record of its namespaces.
+//! * Containers: the namespaces a runtime created for one run form a *container*, named by
+//!   the stamp of the first event that created one of them and by the runtime's command line
+//!   (`names.rs`).  Its creator is the subject of that event's `SYSCALL` record (or of its
+//!   INIT records when there is none).  It ends with the last `AUDIT_NS_DEL_*` record of its
+//!   namespaces.
+//!
+//! # One container per run
+//!
+//! Runtimes create a container's namespaces with several calls: crun `clone`s and its child
+//! then `unshare`s `CLONE_NEWCGROUP`; runc's `runc init` unshares in one stage and its cgroup
+//! namespace in another; a user namespace comes first in a call of its own.  An event that
+//! creates namespaces *extends* the container its task is in, instead of nesting a new one in
+//! it, when the task is still the runtime that set that container up: it runs the program
+//! (`exe=`) that created the container, and neither it nor its parent has run `execve(2)`
+//! inside the container.  Once a program was executed inside, what it creates is a nested
+//! container: `crun run` inside a crun container, `unshare -n sh` in a shell inside.  Without
+//! the events of `execve(2)` in the log (no rule audits it), a program of the runtime's own
+//! binary that creates namespaces inside a container that binary created is taken for the
+//! runtime.
+//!
+//! A container can also join namespaces that exist (an OCI `path`, the pod of `podman pod`):
+//! those are not its own, and the report lists them as *shared*, with the container that
+//! holds them, from the ids of its tasks' `AUDIT_NS_INFO` records.
 //!
 //! * Where a task is: the kernel writes an `AUDIT_NS_INFO` record in every system call event
 //!   of a task outside the initial namespaces, with the ids of its eight namespaces.  An event
-//!   with one is inside the container, created last, that owns one of them; from the first
-//!   such event on, a system call event without one is a task's in the initial namespaces
-//!   (`exact.rs`).
+//!   with one is inside the innermost container all of whose namespaces its task is in; from
+//!   the first such event on, a system call event without one is a task's in the initial
+//!   namespaces (`exact.rs`).  Ids whose creation is not in the input (a log that began later,
+//!   `ausearch -k` output) make a container of *unknown creation*, one per set of ids, which
+//!   `--ns ID` selects like any other; the report warns when the serial numbers of its input
+//!   say it was filtered.
 //!
 //! # What the report infers (the heuristic)
 //!
@@ -66,6 +88,7 @@ mod fleet;
 pub mod genlog;
 mod infer;
 mod model;
+mod names;
 mod parse;
 mod render;
 mod select;
@@ -76,8 +99,8 @@ mod tests;
 pub use decode::{Subject, Syscall};
 pub use fleet::{report_from_readers, split_node, NodeError, Reporter};
 pub use model::{
-    Attribution, ContainerOut, EventOut, Fleet, NamespaceOut, NsRef, PerKind, Reason, Report,
-    SelectionOut, Summary,
+    Attribution, ContainerOut, EventOut, Fleet, NamespaceOut, NsIds, NsRef, PerKind, Reason,
+    Report, SelectionOut, SharedNs, Summary,
 };
 pub use parse::{parse_line, Fields, Line, Stamp};
 pub use select::{EventSelector, NsSelector, ReportOptions};
@@ -86,12 +109,16 @@ pub use stream::{ContainerRef, StreamEvent, StreamStats, MAX_CONTAINERS, STALE_M
 use crate::nsinfo::{NsInfo, AUDIT_NS_INFO, NS_INFO_FIELDS};
 use crate::record::{
     check_field, parse_decimal, parse_stamp, snippet, split_log_line, type_from_name, ParseError,
-    AUDIT_EOE, AUDIT_SYSCALL,
+    AUDIT_EOE, AUDIT_EXECVE, AUDIT_PROCTITLE, AUDIT_SYSCALL,
 };
 use crate::reference::{NsIdent, NsKind, Op};
-use crate::syscall::{SYS_CLONE, SYS_CLONE3, SYS_EXIT_GROUP, SYS_FORK, SYS_UNSHARE, SYS_VFORK};
+use crate::syscall::{
+    SYS_CLONE, SYS_CLONE3, SYS_EXECVE, SYS_EXECVEAT, SYS_EXIT_GROUP, SYS_FORK, SYS_UNSHARE,
+    SYS_VFORK,
+};
 use decode::*;
 use infer::*;
+use names::Command;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -176,6 +203,10 @@ struct Loc {
     line: u64,
 }
 
+/// The highest id of an initial namespace (`NS_LAST_INIT_ID` of `<linux/nsfs.h>`): the
+/// initial namespaces have the ids 1 to 8.
+const NS_LAST_INIT_ID: u64 = 8;
+
 /// Record types kept per event (beyond, they are only counted).
 const EVENT_TYPES: usize = 8;
 
@@ -190,6 +221,10 @@ struct Pending {
     ns: Vec<NsRec>,
     /// The ids of its `AUDIT_NS_INFO` record.
     info: Option<NsInfo>,
+    /// The command line of its `PROCTITLE` record.
+    title: Option<Vec<String>>,
+    /// The arguments of its `EXECVE` record.
+    argv: Option<Vec<String>>,
     complete: bool,
 }
 
@@ -199,6 +234,8 @@ enum Content {
     Syscall(Syscall, Subject),
     Ns(NsRec),
     Info(NsInfo),
+    Title(Vec<String>),
+    Argv(Vec<String>),
     Other,
 }
 
@@ -227,6 +264,11 @@ struct Machine {
     /// The number of the next container.
     next_cid: Cid,
     tasks: HashMap<u32, Task>,
+    /// The command lines of tasks (`names.rs`).
+    commands: HashMap<u32, Command>,
+    /// Serial numbers missing between the events so far, and the highest one seen.
+    serial_gaps: u64,
+    serial_max: Option<u64>,
     events: Vec<EventOut>,
     selected_roots: Vec<NsKey>,
     event_hits: Vec<bool>,
@@ -266,6 +308,9 @@ impl Machine {
             containers: BTreeMap::new(),
             next_cid: 0,
             tasks: HashMap::new(),
+            commands: HashMap::new(),
+            serial_gaps: 0,
+            serial_max: None,
             events: Vec::new(),
             selected_roots: Vec::new(),
             event_hits: vec![false; n],
@@ -323,6 +368,10 @@ impl Machine {
             Content::Info(decode_info(&line)?)
         } else if let Some((kind, init)) = NsKind::from_type(line.ty) {
             Content::Ns(decode_ns(&line, kind, init)?)
+        } else if line.ty == AUDIT_PROCTITLE {
+            Content::Title(decode_title(&line)?)
+        } else if line.ty == AUDIT_EXECVE {
+            Content::Argv(decode_execve(&line)?)
         } else {
             Content::Other
         };
@@ -359,6 +408,8 @@ impl Machine {
                     syscall: None,
                     ns: Vec::new(),
                     info: None,
+                    title: None,
+                    argv: None,
                     complete: false,
                 });
                 self.pending_index.insert(stamp, seq);
@@ -382,6 +433,12 @@ impl Machine {
             Content::Info(info) => {
                 second_info = p.info.is_some();
                 p.info.get_or_insert(info);
+            }
+            Content::Title(t) => {
+                p.title.get_or_insert(t);
+            }
+            Content::Argv(a) => {
+                p.argv.get_or_insert(a);
             }
             Content::Other => {}
         }

@@ -95,6 +95,9 @@ pub struct Summary {
     /// DEL records of namespaces the log has no INIT record for.
     pub removed_unknown: u64,
     pub containers: u64,
+    /// Of those, containers of unknown creation: their namespaces were created before the log
+    /// began, or the input leaves out their creation.
+    pub containers_unknown: u64,
     pub containers_ended: u64,
     /// Records of an event that arrived after the event was closed.
     pub late_records: u64,
@@ -103,6 +106,8 @@ pub struct Summary {
     /// Of those, events whose ids are in no container of the log (the task was in namespaces
     /// created before the log began, or on the host).
     pub events_ns_info_unmatched: u64,
+    /// Events with an `AUDIT_NS_INFO` record inside containers of unknown creation.
+    pub events_unknown_creation: u64,
     /// System call events without an `AUDIT_NS_INFO` record, from the first event with one on:
     /// events of tasks in the initial namespaces.
     pub events_initial: u64,
@@ -123,16 +128,52 @@ impl fmt::Display for NsRef {
     }
 }
 
+/// The ids of a task's eight namespaces, a JSON object by type name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NsIds(pub NsInfo);
+
+impl Serialize for NsIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(NsKind::COUNT))?;
+        for k in NsKind::ALL {
+            m.serialize_entry(k.name(), &self.0.id(k))?;
+        }
+        m.end()
+    }
+}
+
+/// A namespace a container has but did not create: another container's (a pod's network
+/// namespace, the namespaces a nested container kept from its parent's), or one of no
+/// container of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SharedNs {
+    #[serde(flatten)]
+    pub ns: NsRef,
+    /// The container that holds it.
+    pub container: Option<Stamp>,
+}
+
 /// A container in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ContainerOut {
-    /// The stamp of the event that created it, which names it.
+    /// The stamp of the event that created it, which names it; for a container of unknown
+    /// creation, of the first event seen inside.
     pub id: Stamp,
+    /// The command line of the runtime that created it.
+    pub name: Option<String>,
+    /// Its creation is not in the log: it holds namespaces of `AUDIT_NS_INFO` records that no
+    /// event of the log created.
+    pub unknown_creation: bool,
     pub file: String,
     pub line: u64,
     pub creator: Option<Subject>,
     pub syscall: Option<Syscall>,
     pub namespaces: Vec<NsRef>,
+    /// The ids of the eight namespaces of a task inside, from the last `AUDIT_NS_INFO` record.
+    pub ids: Option<NsIds>,
+    /// Namespaces of those that it did not create, and who holds them.
+    pub shares: Vec<SharedNs>,
     /// The container it is nested in (its namespaces were derived from that one's, or a task
     /// inside that one created it).
     pub parent: Option<Stamp>,

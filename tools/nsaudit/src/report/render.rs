@@ -104,10 +104,11 @@ impl Report {
         )?;
         writeln!(
             w,
-            "containers: {}, {} ended, {} alive at the end of the log",
+            "containers: {}, {} ended, {} alive at the end of the log, {} of unknown creation",
             s.containers,
             s.containers_ended,
-            s.containers - s.containers_ended
+            s.containers - s.containers_ended,
+            s.containers_unknown
         )?;
         if s.events_ns_info == 0 {
             writeln!(
@@ -160,7 +161,10 @@ impl Report {
     /// The containers as a tree.
     fn write_containers<W: Write>(&self, w: &mut W) -> io::Result<()> {
         writeln!(w)?;
-        writeln!(w, "containers (namespaces created by one event):")?;
+        writeln!(
+            w,
+            "containers (the namespaces a runtime created for one run):"
+        )?;
         if self.containers.is_empty() {
             writeln!(w, "  none")?;
         }
@@ -168,16 +172,35 @@ impl Report {
             let pad = "  ".repeat(c.depth + 1);
             let kinds: Vec<&str> = c.namespaces.iter().map(|n| n.kind).collect();
             writeln!(w, "{pad}container {}: {}", c.id, kinds.join(" "))?;
-            let creator = c.creator.as_ref().map_or("unknown".into(), subject_text);
-            writeln!(w, "{pad}  created by  {creator}")?;
-            let call = c
-                .syscall
-                .as_ref()
-                .map_or("no SYSCALL record".into(), syscall_text);
-            writeln!(w, "{pad}              {call}  [{}:{}]", c.file, c.line)?;
+            if let Some(name) = &c.name {
+                writeln!(w, "{pad}  name        {name}")?;
+            }
+            if c.unknown_creation {
+                writeln!(
+                    w,
+                    "{pad}  created by  unknown: before the log, or left out of the input; first \
+                     seen  [{}:{}]",
+                    c.file, c.line
+                )?;
+            } else {
+                let creator = c.creator.as_ref().map_or("unknown".into(), subject_text);
+                writeln!(w, "{pad}  created by  {creator}")?;
+                let call = c
+                    .syscall
+                    .as_ref()
+                    .map_or("no SYSCALL record".into(), syscall_text);
+                writeln!(w, "{pad}              {call}  [{}:{}]", c.file, c.line)?;
+            }
             for (i, n) in c.namespaces.iter().enumerate() {
                 let head = if i == 0 { "namespaces" } else { "" };
                 writeln!(w, "{pad}  {head:<10}  {n}")?;
+            }
+            for (i, sh) in c.shares.iter().enumerate() {
+                let head = if i == 0 { "shares" } else { "" };
+                let with = sh.container.map_or("no container of the log".into(), |s| {
+                    format!("container {s}")
+                });
+                writeln!(w, "{pad}  {head:<10}  {} with {with}", sh.ns)?;
             }
             match c.ended {
                 Some(e) => writeln!(w, "{pad}  ended       {e} (last removal)")?,

@@ -78,10 +78,12 @@ pub struct ReportOptions {
     pub events: Vec<EventSelector>,
     /// Only the lines of these nodes (`node=NAME`); all when empty.
     pub nodes: Vec<String>,
+    /// The containers whose runtime's command line has one of these (`names.rs`).
+    pub containers: Vec<String>,
 }
 
 impl ReportOptions {
     pub(super) fn selecting(&self) -> bool {
-        !self.ns.is_empty() || !self.events.is_empty()
+        !self.ns.is_empty() || !self.events.is_empty() || !self.containers.is_empty()
     }
 }

@@ -33,9 +33,17 @@ pub const MAX_CONTAINERS: usize = 4096;
 pub struct ContainerRef {
     /// The stamp of the event that created it.
     pub id: Stamp,
+    /// The command line of the runtime that created it.
+    pub name: Option<String>,
+    /// Its creation is not in the log (`Report`'s containers say the same).
+    pub unknown_creation: bool,
     /// The node it is on.
     pub node: Option<String>,
     pub namespaces: Vec<NsRef>,
+    /// The ids of the eight namespaces of a task inside.
+    pub ids: Option<NsIds>,
+    /// Namespaces of those that it did not create, and who holds them.
+    pub shares: Vec<SharedNs>,
     /// The container it is nested in, while the stream knows it.
     pub parent: Option<Stamp>,
 }
@@ -131,8 +139,12 @@ impl Machine {
         let ct = self.containers.get(&c)?;
         Some(ContainerRef {
             id: ct.stamp,
+            name: ct.name.as_ref().map(|a| a.join(" ")),
+            unknown_creation: ct.unknown,
             node: self.node.clone(),
             namespaces: ct.members.iter().map(|&k| self.ns_ref(k)).collect(),
+            ids: ct.ids.map(NsIds),
+            shares: self.shares(c),
             parent: ct
                 .parents
                 .first()

@@ -433,6 +433,7 @@ old_netns_id=2 pid=3 ppid=\"x\xff\x1d\n\n";
             ns: vec![NsSelector::Id(1)],
             events: vec![EventSelector::Serial(2)],
             nodes: Vec::new(),
+            containers: vec!["ctr1".into()],
         };
         let r = report_from_readers(opts, [("r".to_string(), &bytes[..])]).unwrap();
         r.write_text(&mut io::sink()).unwrap();

@@ -97,6 +97,17 @@ fn run(log: &[String]) -> Report {
     .unwrap()
 }
 
+/// The report on `log` with the options `opts`.
+fn report_with(opts: ReportOptions, log: &[String]) -> Report {
+    report_from_readers(
+        opts,
+        [("t.log".to_string(), (log.join("\n") + "\n").as_bytes())],
+    )
+    .unwrap()
+    .into_plain()
+    .unwrap()
+}
+
 /// Serial → how the listed event was attributed to the container of serial 2, when it is
 /// inside it.
 fn inside(r: &Report) -> BTreeMap<u64, Option<Attribution>> {
@@ -293,17 +304,47 @@ fn the_innermost_container_is_the_one_created_last() {
 }
 
 #[test]
-fn ids_of_no_container_are_inside_none() {
-    // A task in a network namespace that existed before the log (id 9): inside nothing.
+fn ids_of_no_container_make_a_container_of_unknown_creation() {
+    // Tasks in a network namespace that existed before the log (id 9): a container of unknown
+    // creation holds it, and `--ns 9` selects its events.
+    let ids = NsInfo::initial().with(NsKind::Net, 9);
     let log = vec![
         syscall(2, 59, 0, 80, 1),
-        info(2, NsInfo::initial().with(NsKind::Net, 9)),
+        info(2, ids),
         eoe(2),
+        syscall(3, 59, 0, 81, 80),
+        info(3, ids),
+        eoe(3),
     ];
-    let r = run(&log);
+    let r = report_with(ReportOptions::default(), &log);
     let s = &r.summary;
-    assert_eq!((s.events_ns_info, s.events_ns_info_unmatched), (1, 1));
-    assert!(r.containers.is_empty());
+    assert_eq!((s.events_ns_info, s.events_ns_info_unmatched), (2, 0));
+    assert_eq!((s.containers, s.containers_unknown), (1, 1));
+    assert_eq!(s.events_unknown_creation, 2);
+    let c = &r.containers[0];
+    assert!(c.unknown_creation);
+    assert_eq!(c.id.serial, 2);
+    assert_eq!(
+        c.namespaces
+            .iter()
+            .map(|n| (n.kind, n.id))
+            .collect::<Vec<_>>(),
+        [("net", 9)]
+    );
+    assert_eq!(c.events_inside, 2);
+    assert_eq!(c.ids.map(|i| i.0), Some(ids));
+    let opts = ReportOptions {
+        ns: vec![NsSelector::Id(9)],
+        ..ReportOptions::default()
+    };
+    let sel = report_with(opts, &log).selection.unwrap();
+    assert_eq!(
+        sel.events
+            .iter()
+            .map(|e| e.stamp.serial)
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
 }
 
 #[test]

@@ -164,11 +164,27 @@ fn the_bound_forgets_the_oldest_live_containers() {
     // Pids the generator hands out are below 30000; tasks are at most those of the containers
     // kept.
     assert!(tasks_at_most < 30_000);
-    // Events of a forgotten container's tasks are in no container; the others still are.
+    // Events of a forgotten container's tasks are grouped again by their ids, into containers
+    // of unknown creation; the others are in the containers that created their namespaces.
     let plain = reported(&log, &[]);
-    let inside = events.iter().filter(|e| e.container.is_some()).count() as u64;
+    let by_creation = events
+        .iter()
+        .filter(|e| e.container.as_ref().is_some_and(|c| !c.unknown_creation))
+        .count() as u64;
+    let regrouped = events
+        .iter()
+        .filter(|e| e.container.as_ref().is_some_and(|c| c.unknown_creation))
+        .count() as u64;
     let total: u64 = plain.containers.iter().map(|c| c.events_inside).sum();
-    assert!(inside > 0 && inside < total, "{inside} of {total}");
+    assert_eq!(plain.summary.containers_unknown, 0);
+    assert!(
+        by_creation > 0 && by_creation < total,
+        "{by_creation} of {total}"
+    );
+    assert!(
+        regrouped > 0 && by_creation + regrouped <= total,
+        "{regrouped}"
+    );
 }
 
 #[test]
