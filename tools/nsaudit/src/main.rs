@@ -80,6 +80,10 @@ enum Cmd {
     /// write and says so in the output. See Documentation/report.rst. Exits 1 at the end of
     /// the input if a line could not be read.
     Plugin(cmd::plugin::Args),
+    /// Print the namespaces of process PID (inode number and NS_GET_ID): the ids of a running
+    /// container, from its runtime's pid, for `nsaudit report --ns ID` and for audit rules
+    /// (--format rule prints `-F mntns_id=ID ...` for auditctl).
+    Id(cmd::id::Args),
     /// Run `sh -c CMD` as the audit daemon with rules on the namespace, process and kill system
     /// calls and write every record to FILE (root, in the guest; records the report's fixtures).
     #[command(hide = true)]
@@ -108,5 +112,6 @@ fn main() -> anyhow::Result<ExitCode> {
         Cmd::Plugin(args) => cmd::plugin::run(args),
         Cmd::ReportCapture(args) => cmd::report_capture::run(args),
         Cmd::Rules(args) => cmd::rules::run(args),
+        Cmd::Id(args) => cmd::id::run(args),
     }
 }

@@ -8,6 +8,7 @@ pub mod check_log;
 pub mod compare_log;
 pub mod demo;
 pub mod flood;
+pub mod id;
 pub mod plugin;
 pub mod report;
 pub mod report_capture;
