@@ -103,13 +103,13 @@ AUDIT_SRC=${NSAUDIT_AUDIT_SRC:-$NSAUDIT_CACHE/src/audit-${AUDIT_PKG_VERSION#*:}}
 AUDIT_PATCHES=${NSAUDIT_AUDIT_PATCHES:-$NSAUDIT_ROOT/patches/audit-userspace}
 
 # audit_key: the cache key of the audit userspace build by scripts/audit-userspace: the
-# version, its patch series and the script.
+# version, its patch series (not the cover letter) and the script.
 audit_key() {
 	local p
 	{
 		echo "$AUDIT_PKG $AUDIT_PKG_VERSION"
-		for p in "$AUDIT_PATCHES"/[0-9][0-9][0-9][0-9]-*.patch; do
-			[ -e "$p" ] && sha256sum <"$p"
+		for p in $(series_patches "$AUDIT_PATCHES"); do
+			sha256sum <"$p"
 		done
 		sha256sum <"$NSAUDIT_ROOT/scripts/audit-userspace"
 	} | sha256sum | cut -c1-16
