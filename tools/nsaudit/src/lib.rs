@@ -18,6 +18,7 @@
 //! - [`bench`]: `nsaudit bench`, what auditing namespaces costs;
 //! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log;
 //! - [`plugin`]: `nsaudit plugin`, the report's attribution as an auditd plugin;
+//! - [`runtimes`]: `nsaudit check-runtimes`, the report against what container runtimes say;
 //! - [`snapshot`]: `nsaudit snapshot`, the module loaded while thousands of namespaces live;
 //! - [`stress`]: `nsaudit stress`.
 
@@ -36,6 +37,7 @@ pub mod record;
 pub mod reference;
 pub mod report;
 pub mod rng;
+pub mod runtimes;
 pub mod snapshot;
 pub mod stress;
 pub mod syscall;

@@ -84,6 +84,12 @@ enum Cmd {
     /// container, from its runtime's pid, for `nsaudit report --ns ID` and for audit rules
     /// (--format rule prints `-F mntns_id=ID ...` for auditctl).
     Id(cmd::id::Args),
+    /// Check the report of auditd's LOG against the containers that scripts/guest-runtimes
+    /// ran (its manifest): one container per run, with the namespaces /proc showed, its name,
+    /// every execve of its tasks inside it and no host-side one, ended when deleted, and the
+    /// plugin's lines alike. Exits 1 if a check fails (in the guest's tests).
+    #[command(hide = true)]
+    CheckRuntimes(cmd::check_runtimes::Args),
     /// Run `sh -c CMD` as the audit daemon with rules on the namespace, process and kill system
     /// calls and write every record to FILE (root, in the guest; records the report's fixtures).
     #[command(hide = true)]
@@ -113,5 +119,6 @@ fn main() -> anyhow::Result<ExitCode> {
         Cmd::ReportCapture(args) => cmd::report_capture::run(args),
         Cmd::Rules(args) => cmd::rules::run(args),
         Cmd::Id(args) => cmd::id::run(args),
+        Cmd::CheckRuntimes(args) => cmd::check_runtimes::run(args),
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod check_log;
+pub mod check_runtimes;
 pub mod compare_log;
 pub mod demo;
 pub mod flood;

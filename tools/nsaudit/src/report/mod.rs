@@ -88,7 +88,7 @@ mod fleet;
 pub mod genlog;
 mod infer;
 mod model;
-mod names;
+pub(crate) mod names;
 mod parse;
 mod render;
 mod select;

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `nsaudit check-runtimes`: the report of a log against the containers the runtimes ran.
+
+use anyhow::Context;
+use nsaudit::runtimes::{check, read_manifest};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The JSON lines scripts/guest-runtimes wrote: one per container.
+    #[arg(long, value_name = "FILE")]
+    manifest: PathBuf,
+    /// auditd's log of the same run.
+    log: PathBuf,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let manifest = std::fs::read_to_string(&args.manifest)
+        .with_context(|| format!("reading {}", args.manifest.display()))?;
+    let log = std::fs::read_to_string(&args.log)
+        .with_context(|| format!("reading {}", args.log.display()))?;
+    let runs = read_manifest(&manifest).map_err(anyhow::Error::msg)?;
+    if runs.is_empty() {
+        anyhow::bail!("{}: no container", args.manifest.display());
+    }
+    let problems = check(&runs, &log).map_err(anyhow::Error::msg)?;
+    for p in &problems {
+        eprintln!("nsaudit check-runtimes: {p}");
+    }
+    println!(
+        "nsaudit check-runtimes: {} containers, {} problems",
+        runs.len(),
+        problems.len()
+    );
+    Ok(super::exit_code(problems.is_empty()))
+}
