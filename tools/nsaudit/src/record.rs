@@ -35,6 +35,11 @@ pub enum ParseError {
     NoHeader(String),
     #[error("bad stamp in {text:?}: {why}")]
     BadStamp { text: String, why: &'static str },
+    #[error(
+        "interpreted output (ausearch -i, aureport -i): the records are needed as the kernel \
+         wrote them: use ausearch --raw, or the log itself"
+    )]
+    Interpreted,
     #[error("expected a space after the stamp \"audit(...):\", found {0:?}")]
     NoSpace(String),
     #[error("empty field (two spaces in a row or a trailing space) after {0:?}")]
@@ -184,6 +189,12 @@ pub fn parse_stamp(payload: &str) -> Result<(RawStamp, &str), ParseError> {
         text: snippet(payload),
         why,
     };
+    // `ausearch -i` writes the time as a date: `audit(12/05/2026 10:00:01.123:45) : ...`.
+    if let Some((stamp, _)) = rest.split_once(')') {
+        if stamp.contains('/') && stamp.contains(' ') {
+            return Err(ParseError::Interpreted);
+        }
+    }
     let (stamp, rest) = rest.split_once("):").ok_or_else(|| bad("no \"):\""))?;
     let (time, serial) = stamp.split_once(':').ok_or_else(|| bad("no ':'"))?;
     let (sec, msec) = time.split_once('.').ok_or_else(|| bad("no '.'"))?;

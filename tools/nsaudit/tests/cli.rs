@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The command line of `nsaudit rules --ns-info` and `nsaudit check-log --no-task-order`, run
+//! The command line of `nsaudit rules --ns-info`, `nsaudit check-log --no-task-order`, and the
+//! arguments and input `report` and `plugin` refuse or warn about, run
 //! as the binary: arguments refused before the kernel is asked, and check-log's order of each
 //! task's records on the recorded fixtures.
 
@@ -63,4 +64,69 @@ fn check_log_follows_each_tasks_order_unless_told_not_to() {
     let o = nsaudit(&["check-log", "--no-task-order", fixture]);
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(stdout(&o).ends_with(" 0 failed\n"), "{}", stdout(&o));
+}
+
+/// `nsaudit report` of `log` (given on standard input) with `args`.
+fn report_stdin(args: &[&str], log: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nsaudit"))
+        .arg("report")
+        .args(args)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run nsaudit");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(log.as_bytes()).expect("write the log");
+    drop(stdin);
+    child.wait_with_output().expect("wait for nsaudit")
+}
+
+#[test]
+fn counts_of_zero_are_refused() {
+    for opt in ["--queue", "--max-containers"] {
+        let o = nsaudit(&["plugin", opt, "0"]);
+        assert_eq!(o.status.code(), Some(2), "{opt}");
+        assert!(stderr(&o).contains("must be 1 or more"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn selections_that_match_nothing_are_warned_about() {
+    let log = include_str!("fixtures/container.log");
+    let o = report_stdin(&["--ns", "999999", "--container", "nothing"], log);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--ns: warning: no namespace with id 999999 in the log"),
+        "{err}"
+    );
+    assert!(err.contains("--container: warning:"), "{err}");
+    let o = report_stdin(&["--event", "99999"], log);
+    assert!(stderr(&o).contains("--event: warning: no event with serial 99999"));
+    // A selector that matches is not warned about.
+    let o = report_stdin(&["--ns", "1"], log);
+    assert!(!stderr(&o).contains("--ns"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_bad_selector_names_every_type() {
+    let o = nsaudit(&["report", "--ns", "net:abc", "/dev/null"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("mnt, uts, ipc, user, pid, net, cgroup or time"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn interpreted_input_is_refused_with_the_way_out() {
+    let line = "type=SYSCALL msg=audit(12/05/2026 10:00:01.123:45) : arch=x86_64 \
+                syscall=execve success=yes exit=0 ppid=1 pid=2 comm=ls exe=/bin/ls\n";
+    let o = report_stdin(&[], line);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("use ausearch --raw"), "{}", stderr(&o));
 }

@@ -20,14 +20,24 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Live containers kept per node; beyond, the oldest is forgotten.
-    #[arg(long, value_name = "N", default_value_t = nsaudit::report::MAX_CONTAINERS)]
+    #[arg(long, value_name = "N", default_value_t = nsaudit::report::MAX_CONTAINERS,
+          value_parser = at_least_one)]
     max_containers: usize,
     /// Lines held between reading, attribution and writing, in each direction.
-    #[arg(long, value_name = "N", default_value_t = 65536)]
+    #[arg(long, value_name = "N", default_value_t = 65536, value_parser = at_least_one)]
     queue: usize,
     /// Wait for a slow output instead of losing events (to replay a log; not under auditd).
     #[arg(long)]
     wait: bool,
+}
+
+/// A count of 1 or more: a queue or a bound of 0 would lose everything.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 static HUP: AtomicBool = AtomicBool::new(false);

@@ -258,8 +258,8 @@ impl Reporter {
         fleet
     }
 
-    /// A warning for each `--event` that matched no creating event of any node, and each
-    /// `--node` that named no line.
+    /// A warning for each `--event` that matched no creating event of any node, each `--ns`
+    /// and `--container` that matched nothing, and each `--node` that named no line.
     fn warn_unmatched(&mut self, hits: &[bool], reports: &[Report]) {
         for (sel, hit) in self.opts.events.clone().iter().zip(hits) {
             if !hit {
@@ -269,6 +269,24 @@ impl Reporter {
                 };
                 let msg = format!("no event with {what} created a namespace");
                 self.fleet_diag("--event".into(), 0, Severity::Warning, msg);
+            }
+        }
+        for sel in self.opts.ns.clone() {
+            let found = reports.iter().any(|r| {
+                r.selection.as_ref().is_some_and(|s| {
+                    s.namespaces.iter().any(|n| match sel {
+                        NsSelector::Id(id) => n.id == id,
+                        NsSelector::Inode(k, inum) => n.kind == k.name() && n.inode == inum,
+                    })
+                })
+            });
+            if !found {
+                let what = match sel {
+                    NsSelector::Id(id) => format!("id {id}"),
+                    NsSelector::Inode(k, inum) => format!("{}:{inum}", k.name()),
+                };
+                let msg = format!("no namespace with {what} in the log");
+                self.fleet_diag("--ns".into(), 0, Severity::Warning, msg);
             }
         }
         for name in self.opts.containers.clone() {

@@ -175,7 +175,11 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}: {sev}: {}", self.file, self.line, self.message)
+        // A problem of an option (`--event`, `--ns`) has no line.
+        match self.line {
+            0 => write!(f, "{}: {sev}: {}", self.file, self.message),
+            _ => write!(f, "{}:{}: {sev}: {}", self.file, self.line, self.message),
+        }
     }
 }
 
@@ -188,7 +192,7 @@ pub enum ReportError {
         line: u64,
         source: io::Error,
     },
-    #[error("bad selector {0:?}: expected <type>:<inode> (type mnt, uts, ipc, user, pid or net) or a namespace id")]
+    #[error("bad selector {0:?}: expected <type>:<inode> (type mnt, uts, ipc, user, pid, net, cgroup or time) or a namespace id")]
     BadNsSelector(String),
     #[error("bad event {0:?}: expected a serial (123) or a stamp (1795923186.392:123)")]
     BadEventSelector(String),
