@@ -221,7 +221,10 @@ impl Machine {
     /// record when the log says ([`Machine::known_namespaces`]), by the heuristic otherwise.
     pub(super) fn process(&mut self, ev: Pending) {
         self.summary.events += 1;
-        self.note_serial(ev.stamp.serial);
+        // auditd's own records (DAEMON_START, ...) count serials of their own.
+        if !(AUDIT_FIRST_DAEMON..=AUDIT_LAST_DAEMON).contains(&ev.types[0]) {
+            self.note_serial(ev.stamp.serial);
+        }
         let subject = ev.syscall.as_ref().map(|(_, s)| s.clone()).or_else(|| {
             ev.ns
                 .iter()

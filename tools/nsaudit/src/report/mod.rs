@@ -211,6 +211,10 @@ struct Loc {
 /// initial namespaces have the ids 1 to 8.
 const NS_LAST_INIT_ID: u64 = 8;
 
+/// The types of auditd's own records (`DAEMON_START`, ...), stamped with auditd's serials.
+const AUDIT_FIRST_DAEMON: u16 = 1200;
+const AUDIT_LAST_DAEMON: u16 = 1299;
+
 /// Record types kept per event (beyond, they are only counted).
 const EVENT_TYPES: usize = 8;
 
