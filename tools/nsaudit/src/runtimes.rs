@@ -46,6 +46,50 @@ pub struct Run {
     /// The name of the container it was started in, if any.
     #[serde(default)]
     pub outer: Option<String>,
+    /// Whether a command was run in it with the runtime's exec (not in a pod's infra).
+    #[serde(default = "yes")]
+    pub exec: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What `guest-runtimes` wrote of its rule on one container (`one.json`): the rule's key and
+/// the namespaces of the container it names and of another one, as `nsaudit id` prints them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct One {
+    pub key: String,
+    pub audited: IdOut,
+    pub other: IdOut,
+}
+
+/// `nsaudit id --format json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdOut {
+    pub pid: u32,
+    pub namespaces: BTreeMap<String, IdNs>,
+}
+
+/// A namespace of [`IdOut`].
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct IdNs {
+    pub inode: u64,
+    pub id: u64,
+}
+
+impl IdOut {
+    fn ids(&self) -> Result<NsInfo, String> {
+        NsKind::ALL
+            .into_iter()
+            .try_fold(NsInfo::initial(), |ids, k| {
+                let n = self
+                    .namespaces
+                    .get(k.name())
+                    .ok_or_else(|| format!("nsaudit id {}: no {}", self.pid, k.name()))?;
+                Ok(ids.with(k, n.id))
+            })
+    }
 }
 
 impl Run {
@@ -81,22 +125,30 @@ pub fn read_manifest(text: &str) -> Result<Vec<Run>, String> {
         .collect()
 }
 
-/// What the log's system call events say: serial → (system call, `AUDIT_NS_INFO` ids).  Lines
-/// of other records that do not parse (the kernel's `FEATURE_CHANGE` has two spaces in a row)
-/// are left out.
-fn syscalls(log: &str) -> Result<HashMap<u64, (u32, Option<NsInfo>)>, String> {
-    let mut out: HashMap<u64, (u32, Option<NsInfo>)> = HashMap::new();
+/// A system call event: its number, key and `AUDIT_NS_INFO` ids.
+#[derive(Debug, Default)]
+struct Call {
+    nr: u32,
+    key: Option<String>,
+    info: Option<NsInfo>,
+}
+
+/// What the log's system call events say, by serial.  Lines of other records that do not
+/// parse (the kernel's `FEATURE_CHANGE` has two spaces in a row) are left out.
+fn syscalls(log: &str) -> Result<HashMap<u64, Call>, String> {
+    let mut out: HashMap<u64, Call> = HashMap::new();
     for item in parse_log(log.as_bytes()) {
         let Ok((_, _, r)) = item else {
             continue;
         };
         let r: Record = r;
         if r.ty == AUDIT_SYSCALL {
-            let nr = r.get("syscall").and_then(|v| v.parse().ok()).unwrap_or(0);
-            out.entry(r.serial).or_insert((0, None)).0 = nr;
+            let call = out.entry(r.serial).or_default();
+            call.nr = r.get("syscall").and_then(|v| v.parse().ok()).unwrap_or(0);
+            call.key = r.get("key").map(|k| k.trim_matches('"').to_string());
         } else if r.ty == AUDIT_NS_INFO {
             let ids = check_ns_info(&r).map_err(|e| e.join("; "))?;
-            out.entry(r.serial).or_insert((0, None)).1 = Some(ids);
+            out.entry(r.serial).or_default().info = Some(ids);
         }
     }
     Ok(out)
@@ -144,7 +196,7 @@ pub fn check(runs: &[Run], log: &str) -> Result<Vec<String>, String> {
         if c.ended.is_none() {
             say(format!("container {} did not end", c.id));
         }
-        check_events(c, &ids, &calls, log, &mut say)?;
+        check_events(c, run, &ids, &calls, log, &mut say)?;
         check_stream(c, &stream, &mut say);
     }
     for run in runs {
@@ -202,8 +254,9 @@ fn check_namespaces(
 /// The events inside container `c` against the log's `execve` events with its ids.
 fn check_events(
     c: &ContainerOut,
+    run: &Run,
     ids: &NsInfo,
-    calls: &HashMap<u64, (u32, Option<NsInfo>)>,
+    calls: &HashMap<u64, Call>,
     log: &str,
     say: &mut impl FnMut(String),
 ) -> Result<(), String> {
@@ -222,12 +275,13 @@ fn check_events(
         .collect();
     let execs: BTreeSet<u64> = calls
         .iter()
-        .filter(|(_, (nr, info))| *nr == SYS_EXECVE && info.as_ref() == Some(ids))
+        .filter(|(_, c)| c.nr == SYS_EXECVE && c.info.as_ref() == Some(ids))
         .map(|(&s, _)| s)
         .collect();
-    if execs.len() < 2 {
+    let least = 1 + usize::from(run.exec);
+    if execs.len() < least {
         say(format!(
-            "{} execve events with its ids in the log, not 2 or more",
+            "{} execve events with its ids in the log, not {least} or more",
             execs.len()
         ));
     }
@@ -240,7 +294,7 @@ fn check_events(
     let hostside: Vec<u64> = inside
         .iter()
         .copied()
-        .filter(|s| calls.get(s).is_some_and(|(_, info)| info.is_none()))
+        .filter(|s| calls.get(s).is_some_and(|c| c.info.is_none()))
         .collect();
     if !hostside.is_empty() {
         say(format!(
@@ -248,6 +302,35 @@ fn check_events(
         ));
     }
     Ok(())
+}
+
+/// The rule on one container's mount namespace id: its key is on `execve` events of that
+/// container only, at least one, and the other container's `execve` events (recorded under
+/// another rule) do not have it.
+pub fn check_one(one: &One, log: &str) -> Result<Vec<String>, String> {
+    let calls = syscalls(log)?;
+    let (audited, other) = (one.audited.ids()?, one.other.ids()?);
+    let mut problems = Vec::new();
+    let keyed: Vec<(&u64, &Call)> = calls
+        .iter()
+        .filter(|(_, c)| c.key.as_deref() == Some(one.key.as_str()))
+        .collect();
+    if keyed.is_empty() {
+        problems.push(format!("one: no event has the key {:?}", one.key));
+    }
+    for (s, c) in &keyed {
+        if c.info != Some(audited) {
+            problems.push(format!("one: event {s} has the key, with ids {:?}", c.info));
+        }
+    }
+    let others = calls
+        .values()
+        .filter(|c| c.nr == SYS_EXECVE && c.info == Some(other))
+        .count();
+    if others == 0 {
+        problems.push("one: no execve event of the other container".into());
+    }
+    Ok(problems)
 }
 
 /// The plugin's lines of container `c` against the report's.

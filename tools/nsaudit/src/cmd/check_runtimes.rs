@@ -3,7 +3,7 @@
 //! `nsaudit check-runtimes`: the report of a log against the containers the runtimes ran.
 
 use anyhow::Context;
-use nsaudit::runtimes::{check, read_manifest};
+use nsaudit::runtimes::{check, check_one, read_manifest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +12,9 @@ pub struct Args {
     /// The JSON lines scripts/guest-runtimes wrote: one per container.
     #[arg(long, value_name = "FILE")]
     manifest: PathBuf,
+    /// What guest-runtimes wrote of its rule on one container (one.json).
+    #[arg(long, value_name = "FILE")]
+    one: Option<PathBuf>,
     /// auditd's log of the same run.
     log: PathBuf,
 }
@@ -25,7 +28,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if runs.is_empty() {
         anyhow::bail!("{}: no container", args.manifest.display());
     }
-    let problems = check(&runs, &log).map_err(anyhow::Error::msg)?;
+    let mut problems = check(&runs, &log).map_err(anyhow::Error::msg)?;
+    if let Some(path) = &args.one {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let one = serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+        problems.extend(check_one(&one, &log).map_err(anyhow::Error::msg)?);
+    }
     for p in &problems {
         eprintln!("nsaudit check-runtimes: {p}");
     }
