@@ -43,7 +43,7 @@ NS_TYPES := NS_INIT_MNT,NS_INIT_UTS,NS_INIT_IPC,NS_INIT_USER,NS_INIT_PID,NS_INIT
 	NS_INIT_CGROUP,NS_INIT_TIME,NS_DEL_MNT,NS_DEL_UTS,NS_DEL_IPC,NS_DEL_USER,NS_DEL_PID,$\
 	NS_DEL_NET,NS_DEL_CGROUP,NS_DEL_TIME
 RUN_GUEST := nsaudit-auditd start && \
-	nsaudit demo --auditd /var/log/audit/audit.log --module /lib/modules/ns_audit.ko && \
+	nsaudit-guest demo --auditd /var/log/audit/audit.log --module /lib/modules/ns_audit.ko && \
 	echo "\# ausearch -m $(NS_TYPES) -i" && ausearch -m $(NS_TYPES) -i && \
 	nsaudit-auditd stop
 

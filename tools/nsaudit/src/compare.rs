@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit compare-log`: every record a reader received is in an audit daemon's log.
+//! `nsaudit-guest compare-log`: every record a reader received is in an audit daemon's log.
 //!
-//! The records received are those `nsaudit validate --beside-auditd --log FILE` wrote: the
+//! The records received are those `nsaudit-guest validate --beside-auditd --log FILE` wrote: the
 //! copies of the multicast group, in the log format with `UNKNOWN[N]` for most types.  The log
 //! is auditd's, which names the types from its table (`NS_INIT_NET` for 1345) and may append
 //! an interpreted part after a `\x1d`.  A record is in the log when a line of the log has its

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit demo`: become the audit daemon, create and drop one namespace of each type in
+//! `nsaudit-guest demo`: become the audit daemon, create and drop one namespace of each type in
 //! children, and print their records in auditd's log format as they arrive.  The audit feature
 //! `AUDIT_FEATURE_NS_INFO` is on while it runs, so that the events of the children carry their
 //! `AUDIT_NS_INFO` records; it gets back the setting it had.
@@ -188,7 +188,7 @@ fn demo<W: Write>(
         }
         existing += recs.iter().filter(|(ty, _)| is_ns_type(*ty)).count();
     }
-    eprintln!("nsaudit demo: ns_audit is loaded ({existing} op=existing records not shown)");
+    eprintln!("nsaudit-guest demo: ns_audit is loaded ({existing} op=existing records not shown)");
 
     let mut expect = Expect::default();
     let mut printer = Printer {

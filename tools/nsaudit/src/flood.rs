@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit flood`: unprivileged processes create namespaces as fast as they can while the
+//! `nsaudit-guest flood`: unprivileged processes create namespaces as fast as they can while the
 //! audit daemon reads slowly, and every namespace must still get its INIT and DEL record,
 //! with nothing lost: the namespace records obey audit's backpressure.
 //!
@@ -63,7 +63,7 @@ fn sys(what: impl Into<String>) -> impl FnOnce(Errno) -> FloodError {
     move |errno| FloodError::Sys { what, errno }
 }
 
-/// `nsaudit flood`'s arguments.
+/// `nsaudit-guest flood`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FloodArgs {
     #[command(flatten)]
@@ -124,7 +124,7 @@ impl FloodArgs {
     }
 }
 
-/// What `nsaudit flood` runs.
+/// What `nsaudit-guest flood` runs.
 #[derive(Debug, Clone)]
 pub struct FloodOptions {
     pub args: FloodArgs,

@@ -12,15 +12,15 @@
 //! - [`daemon`]: the audit daemon of the tests that load audit, slow or fast;
 //! - [`guest`]: the module, child processes and limits in the guest;
 //! - [`nsops`]: create namespaces in child processes and read their identities;
-//! - [`validate`]: the scenarios of `nsaudit validate`;
-//! - [`demo`]: `nsaudit demo`;
-//! - [`flood`]: `nsaudit flood`, an unprivileged namespace flood against a slow daemon;
-//! - [`bench`]: `nsaudit bench`, what auditing namespaces costs;
+//! - [`validate`]: the scenarios of `nsaudit-guest validate`;
+//! - [`demo`]: `nsaudit-guest demo`;
+//! - [`flood`]: `nsaudit-guest flood`, an unprivileged namespace flood against a slow daemon;
+//! - [`bench`]: `nsaudit-guest bench`, what auditing namespaces costs;
 //! - [`report`]: `nsaudit report`, containers and namespace lineage from an auditd log;
 //! - [`plugin`]: `nsaudit plugin`, the report's attribution as an auditd plugin;
-//! - [`runtimes`]: `nsaudit check-runtimes`, the report against what container runtimes say;
-//! - [`snapshot`]: `nsaudit snapshot`, the module loaded while thousands of namespaces live;
-//! - [`stress`]: `nsaudit stress`.
+//! - [`runtimes`]: `nsaudit-guest check-runtimes`, the report against what container runtimes say;
+//! - [`snapshot`]: `nsaudit-guest snapshot`, the module loaded while thousands of namespaces live;
+//! - [`stress`]: `nsaudit-guest stress`.
 
 pub mod audit;
 pub mod bench;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The report against what the container runtimes say: `nsaudit check-runtimes` reads the
+//! The report against what the container runtimes say: `nsaudit-guest check-runtimes` reads the
 //! manifest that `scripts/guest-runtimes` writes in the Debian guest (one JSON line per
 //! container a runtime ran: its name, the pid of its main process, the inode and id of each of
 //! its eight namespaces as `/proc/PID/ns` showed them) and auditd's log of the same run, and

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit snapshot`: loading the module while thousands of namespaces are alive.
+//! `nsaudit-guest snapshot`: loading the module while thousands of namespaces are alive.
 //!
 //! When the module loads it writes an `op=existing` INIT record for every namespace alive.
 //! Before loading, one process pins `--pinned` UTS and as many IPC namespaces (it unshares both
@@ -43,7 +43,7 @@ pub enum SnapshotError {
     Pinner(String),
 }
 
-/// `nsaudit snapshot`'s arguments.
+/// `nsaudit-guest snapshot`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SnapshotArgs {
     #[command(flatten)]

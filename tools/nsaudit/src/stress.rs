@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit stress`: namespace churn while the module is loaded and unloaded, audit is turned
+//! `nsaudit-guest stress`: namespace churn while the module is loaded and unloaded, audit is turned
 //! off and on and the reader stalls, then an exact account of the records.
 //!
 //! Each round has two phases.
@@ -90,7 +90,7 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StressError {
     move |source| StressError::Io { what, source }
 }
 
-/// What `nsaudit stress` runs.
+/// What `nsaudit-guest stress` runs.
 #[derive(Debug, Clone)]
 pub struct StressOptions {
     pub module: PathBuf,

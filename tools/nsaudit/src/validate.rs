@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit validate`: create and destroy namespaces in the guest and check every record.
+//! `nsaudit-guest validate`: create and destroy namespaces in the guest and check every record.
 //!
 //! Each check prints `ok - <what>` or `not ok - <what>: <detail>`; the run ends with
 //! `validate: N passed, N failed`.  The evaluation of the records of a scenario is done by pure

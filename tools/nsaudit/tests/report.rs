@@ -176,7 +176,7 @@ fn validate_log_is_consistent() {
         }
     }
     let r = check_consistency(VALIDATE);
-    // nsaudit validate creates its namespaces with unshare and clone from its own children.
+    // nsaudit-guest validate creates its namespaces with unshare and clone from its own children.
     for c in &r.containers {
         assert_eq!(
             c.creator.as_ref().unwrap().exe.as_deref(),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit bench`: what auditing namespaces costs.
+//! `nsaudit-guest bench`: what auditing namespaces costs.
 //!
 //! For each namespace type (`--type`, every type by default), a block of create+destroy cycles
 //! (fork; the child unshares the type, for PID and time namespaces forks a first process, which
@@ -211,7 +211,7 @@ pub struct BenchOptions {
     pub icount: bool,
 }
 
-/// The raw arguments of `nsaudit bench`; [`BenchOptions::new`] checks them.
+/// The raw arguments of `nsaudit-guest bench`; [`BenchOptions::new`] checks them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BenchArgs {
     pub module: PathBuf,

@@ -70,7 +70,7 @@ pub fn render_table(r: &BenchReport) -> String {
 fn table_head(s: &mut String, r: &BenchReport) {
     let _ = writeln!(
         s,
-        "nsaudit bench: kernel {}, {} CPU(s), {} rounds, blocks of ~{} ms{}",
+        "nsaudit-guest bench: kernel {}, {} CPU(s), {} rounds, blocks of ~{} ms{}",
         r.kernel,
         r.cpus,
         r.rounds,

@@ -3,20 +3,11 @@
 //! The subcommands: each turns its arguments into the library's options, runs it and says
 //! how the command exits.  `run(args) -> anyhow::Result<ExitCode>` everywhere.
 
-pub mod bench;
 pub mod check_log;
-pub mod check_runtimes;
-pub mod compare_log;
-pub mod demo;
-pub mod flood;
 pub mod id;
 pub mod plugin;
 pub mod report;
-pub mod report_capture;
 pub mod rules;
-pub mod snapshot;
-pub mod stress;
-pub mod validate;
 
 use std::process::ExitCode;
 

@@ -78,6 +78,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    if !nix::unistd::geteuid().is_root() {
+        bail!("nsaudit rules changes and reads this host's audit rules: run it as root");
+    }
     let mut sock = AuditSocket::open().context("opening the audit netlink socket")?;
     let has_ns = |r: &RuleSpec| r.conds.iter().any(|c| matches!(c.field, Field::Ns(_)));
     if rule.as_ref().is_some_and(has_ns) {

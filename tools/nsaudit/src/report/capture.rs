@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit report-capture`: record an auditd-format log of a command for the report.
+//! `nsaudit-guest report-capture`: record an auditd-format log of a command for the report.
 //!
 //! Becomes the audit daemon, loads `always,exit` rules for the system calls that create, join
 //! and leave namespaces, run programs and kill tasks, loads the module if it is not loaded (so

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit stress`.
+//! `nsaudit-guest stress`.
 
 use super::exit_code;
 use anyhow::Context;
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         batch: args.batch,
         flooders: args.flooders,
     };
-    let totals = stress::run(&opts).context("nsaudit stress")?;
+    let totals = stress::run(&opts).context("nsaudit-guest stress")?;
     println!("{}", totals.summary());
     Ok(exit_code(totals.failures.is_empty()))
 }

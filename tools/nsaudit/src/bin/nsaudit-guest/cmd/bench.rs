@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit bench`.
+//! `nsaudit-guest bench`.
 
 use anyhow::Context;
 use nsaudit::bench::{self, BenchArgs, BenchOptions};
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         out: args.out,
         icount: args.icount,
     })?;
-    let report = bench::run(&opts, &mut std::io::stderr()).context("nsaudit bench")?;
+    let report = bench::run(&opts, &mut std::io::stderr()).context("nsaudit-guest bench")?;
     print!("{}", bench::render_table(&report));
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit report-capture`: the report's fixtures, recorded in the guest.
+//! `nsaudit-guest report-capture`: the report's fixtures, recorded in the guest.
 
 use super::exit_code;
 use anyhow::Context;
@@ -33,6 +33,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         timeout: Duration::from_secs(args.timeout),
     };
     let ok =
-        run_capture(&opts, &mut std::io::BufWriter::new(f)).context("nsaudit report-capture")?;
+        run_capture(&opts, &mut std::io::BufWriter::new(f)).context("nsaudit-guest report-capture")?;
     Ok(exit_code(ok))
 }

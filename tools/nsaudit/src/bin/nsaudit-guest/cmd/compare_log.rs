@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit compare-log`: every record received (validate's --log) is in the audit daemon's
+//! `nsaudit-guest compare-log`: every record received (validate's --log) is in the audit daemon's
 //! log.
 
 use super::exit_code;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit snapshot`.
+//! `nsaudit-guest snapshot`.
 
 use super::exit_code;
 use anyhow::Context;
@@ -10,6 +10,6 @@ use std::process::ExitCode;
 pub type Args = SnapshotArgs;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let ok = snapshot::run(&args, &mut std::io::stdout().lock()).context("nsaudit snapshot")?;
+    let ok = snapshot::run(&args, &mut std::io::stdout().lock()).context("nsaudit-guest snapshot")?;
     Ok(exit_code(ok))
 }

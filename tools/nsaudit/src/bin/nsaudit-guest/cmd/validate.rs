@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit validate`.
+//! `nsaudit-guest validate`.
 
 use super::exit_code;
 use nsaudit::guest::ModulePath;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit demo`.
+//! `nsaudit-guest demo`.
 
 use anyhow::{bail, Context};
 use nsaudit::demo::{run_demo, run_demo_auditd, AuditdOptions, DemoOptions};
@@ -33,10 +33,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.auditd {
         Some(log) => {
             let shown = log.display().to_string();
-            run_demo_auditd(&AuditdOptions { demo: opts, log }).context("nsaudit demo")?;
-            eprintln!("nsaudit demo: the audit daemon wrote an INIT and a DEL record of each type to {shown}");
+            run_demo_auditd(&AuditdOptions { demo: opts, log }).context("nsaudit-guest demo")?;
+            eprintln!("nsaudit-guest demo: the audit daemon wrote an INIT and a DEL record of each type to {shown}");
         }
-        None => run_demo(&opts, &mut std::io::stdout().lock()).context("nsaudit demo")?,
+        None => run_demo(&opts, &mut std::io::stdout().lock()).context("nsaudit-guest demo")?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `nsaudit check-runtimes`: the report of a log against the containers the runtimes ran.
+//! `nsaudit-guest check-runtimes`: the report of a log against the containers the runtimes ran.
 
 use anyhow::Context;
 use nsaudit::runtimes::{check, check_one, read_manifest};
@@ -36,10 +36,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         problems.extend(check_one(&one, &log).map_err(anyhow::Error::msg)?);
     }
     for p in &problems {
-        eprintln!("nsaudit check-runtimes: {p}");
+        eprintln!("nsaudit-guest check-runtimes: {p}");
     }
     println!(
-        "nsaudit check-runtimes: {} containers, {} problems",
+        "nsaudit-guest check-runtimes: {} containers, {} problems",
         runs.len(),
         problems.len()
     );
