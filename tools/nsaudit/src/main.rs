@@ -4,7 +4,7 @@
 
 mod cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -60,6 +60,11 @@ enum Cmd {
     /// container, from its runtime's pid, for `nsaudit report --ns ID` and for audit rules
     /// (--format rule prints `-F mntns_id=ID ...` for auditctl).
     Id(cmd::id::Args),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Write the manual pages, nsaudit(8) and nsaudit-COMMAND(8), to DIR (for packages).
+    #[command(hide = true)]
+    Man { dir: std::path::PathBuf },
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -69,5 +74,15 @@ fn main() -> anyhow::Result<ExitCode> {
         Cmd::Rules(args) => cmd::rules::run(args),
         Cmd::CheckLog(args) => cmd::check_log::run(args),
         Cmd::Id(args) => cmd::id::run(args),
+        Cmd::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "nsaudit",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Man { dir } => cmd::man::write(Cli::command(), &dir),
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod check_log;
 pub mod id;
+pub mod man;
 pub mod plugin;
 pub mod report;
 pub mod rules;
