@@ -8,6 +8,7 @@
 #   make check    checkpatch, the series in other configs, rustfmt, clippy, rustdoc, the docs build
 #   make stress   the debug kernel (KASAN, lockdep, kmemleak) under namespace churn
 #   make bench    what auditing namespaces costs (BENCH_ARGS=--quick for a short run)
+#   make deb      the Debian package of the auditor's nsaudit (tools/target/debian/)
 #
 # The module itself builds like any out-of-tree module:
 #   make -C $(KDIR) M=$(PWD) LLVM=-19          (Kbuild describes it)
@@ -17,12 +18,12 @@ KDIR ?=
 BENCH_ARGS ?=
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup kernel module tools run check test test-host test-guest stress bench clean help
+.PHONY: all setup kernel module tools deb run check test test-host test-guest stress bench clean help
 
 all: module
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	$(SCRIPTS)/setup
@@ -35,6 +36,9 @@ module:
 
 tools:
 	$(SCRIPTS)/tools
+
+deb: setup
+	$(SCRIPTS)/deb
 
 # In the guest: the real auditd writes /var/log/audit/audit.log, the demo loads the module,
 # creates and drops a namespace of each type and waits for their records in the log, and
