@@ -158,7 +158,7 @@ fn syscalls(log: &str) -> Result<HashMap<u64, Call>, String> {
 pub fn check(runs: &[Run], log: &str) -> Result<Vec<String>, String> {
     let calls = syscalls(log)?;
     let report = report_of(ReportOptions::default(), log)?;
-    let stream = streamed(log);
+    let stream = streamed(log)?;
     let mut problems = Vec::new();
     let mut found: HashMap<&str, Stamp> = HashMap::new();
     for run in runs {
@@ -196,14 +196,12 @@ pub fn check(runs: &[Run], log: &str) -> Result<Vec<String>, String> {
         if c.ended.is_none() {
             say(format!("container {} did not end", c.id));
         }
-        check_events(c, run, &ids, &calls, log, &mut say)?;
-        check_stream(c, &stream, &mut say);
+        let inside = check_events(c, run, &ids, &calls, log, &mut say)?;
+        check_stream(c, &inside, &stream, &mut say);
     }
+    // Nested only when started inside another: in that one's container, or in none.
     for run in runs {
-        let Some(outer) = &run.outer else {
-            continue;
-        };
-        let (Some(&c), Some(&o)) = (found.get(run.name.as_str()), found.get(outer.as_str())) else {
+        let Some(&c) = found.get(run.name.as_str()) else {
             continue;
         };
         let parent = report
@@ -211,10 +209,14 @@ pub fn check(runs: &[Run], log: &str) -> Result<Vec<String>, String> {
             .iter()
             .find(|x| x.id == c)
             .and_then(|x| x.parent);
-        if parent != Some(o) {
+        let want = run
+            .outer
+            .as_ref()
+            .and_then(|o| found.get(o.as_str()).copied());
+        if parent != want {
             problems.push(format!(
-                "{} {}: nested in {parent:?}, not in {o} ({outer})",
-                run.runtime, run.name
+                "{} {}: nested in {parent:?}, not in {want:?} ({:?})",
+                run.runtime, run.name, run.outer
             ));
         }
     }
@@ -259,7 +261,7 @@ fn check_events(
     calls: &HashMap<u64, Call>,
     log: &str,
     say: &mut impl FnMut(String),
-) -> Result<(), String> {
+) -> Result<BTreeSet<u64>, String> {
     let opts = ReportOptions {
         events: vec![crate::report::EventSelector::Stamp(c.id)],
         ..ReportOptions::default()
@@ -301,7 +303,7 @@ fn check_events(
             "events without AUDIT_NS_INFO (on the host) inside it: {hostside:?}"
         ));
     }
-    Ok(())
+    Ok(inside)
 }
 
 /// The rule on one container's mount namespace id: its key is on `execve` events of that
@@ -333,21 +335,27 @@ pub fn check_one(one: &One, log: &str) -> Result<Vec<String>, String> {
     Ok(problems)
 }
 
-/// The plugin's lines of container `c` against the report's.
-fn check_stream(c: &ContainerOut, stream: &[StreamEvent], say: &mut impl FnMut(String)) {
+/// The plugin's lines of container `c` against the report's: the same events inside it.
+fn check_stream(
+    c: &ContainerOut,
+    inside: &BTreeSet<u64>,
+    stream: &[StreamEvent],
+    say: &mut impl FnMut(String),
+) {
     let lines: Vec<&StreamEvent> = stream
         .iter()
         .filter(|e| e.container.as_ref().is_some_and(|x| x.id == c.id))
         .collect();
-    if lines.len() as u64 != c.events_inside {
+    let serials: BTreeSet<u64> = lines.iter().map(|e| e.event.serial).collect();
+    if &serials != inside {
         say(format!(
-            "the plugin has {} events inside it, the report {}",
-            lines.len(),
-            c.events_inside
+            "the plugin has the events {serials:?} inside it, the report {inside:?}"
         ));
     }
     for e in lines {
-        let x = e.container.as_ref().unwrap_or_else(|| unreachable!());
+        let Some(x) = e.container.as_ref() else {
+            continue;
+        };
         if x.name != c.name {
             say(format!(
                 "event {}: the plugin names it {:?}",
@@ -368,12 +376,13 @@ fn report_of(opts: ReportOptions, log: &str) -> Result<Report, String> {
 }
 
 /// The plugin's events for `log`, as `nsaudit plugin --wait` writes them.
-fn streamed(log: &str) -> Vec<StreamEvent> {
+fn streamed(log: &str) -> Result<Vec<StreamEvent>, String> {
     let mut r = Reporter::streaming(crate::report::MAX_CONTAINERS);
     let mut out = Vec::new();
     let mut diags = Vec::new();
-    let _ = r.read("audit.log", log.as_bytes());
+    r.read("audit.log", log.as_bytes())
+        .map_err(|e| e.to_string())?;
     r.flush_idle();
     r.take_events(&mut out, &mut diags);
-    out
+    Ok(out)
 }

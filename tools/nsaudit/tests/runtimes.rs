@@ -142,3 +142,23 @@ fn a_filtered_log_still_groups_each_containers_events() {
             .any(|d| d.message.contains("filtered")));
     }
 }
+
+#[test]
+fn without_ns_info_the_check_sees_runc_split() {
+    // Without AUDIT_NS_INFO the heuristic follows tasks by pid: runc's last stage, a sibling
+    // of the stage that created the namespaces (CLONE_PARENT), is not seen inside, and its
+    // cgroup namespace makes a container of its own; the check must say so.
+    let stripped: String = LOG
+        .lines()
+        .filter(|l| !l.starts_with("type=NS_INFO "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(stripped.len() < LOG.len());
+    let problems = check(&runs(), &stripped).unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("runc nsaudit-runc: 2 containers of its namespaces")),
+        "{problems:#?}"
+    );
+}

@@ -32,9 +32,9 @@ pub struct Args {
     /// and the events inside it and its nested containers. Repeatable.
     #[arg(long, value_name = "SERIAL")]
     event: Vec<EventSelector>,
-    /// Report on the containers whose runtime's command line has the argument NAME (`crun
-    /// run NAME`, or the first 12 or more digits of a podman container id) and the events
-    /// inside them. Repeatable.
+    /// Report on the containers whose runtime's command line ends with the argument NAME
+    /// (`crun run NAME`, options aside), or with a container id that begins with NAME (12 or
+    /// more hexadecimal digits: podman's), and the events inside them. Repeatable.
     #[arg(long, value_name = "NAME")]
     container: Vec<String>,
     /// Only the lines of the machine NAME of a central log (`node=NAME`). Repeatable.

@@ -155,8 +155,13 @@ impl Machine {
         let c = self
             .container_of_ids(ids)
             .or_else(|| self.unknown_container(ids, ev))?;
-        let whole = self.in_every_namespace(c, ids);
-        if let Some(ct) = self.container(c).filter(|_| whole) {
+        // The ids of a task in every one of its namespaces, not of one still in the PID or time
+        // namespace it unshared from.
+        let exact = self
+            .containers
+            .get(&c)
+            .is_some_and(|ct| ct.members.iter().all(|&(k, id)| ids.id(k) == id));
+        if let Some(ct) = self.container(c).filter(|_| exact) {
             ct.ids = Some(*ids);
         }
         Some(c)

@@ -285,14 +285,7 @@ impl Machine {
         // One reason per container, the strongest: Created, then Removed, then Inside.
         fx.reasons.sort_by_key(|&(c, r)| (c, r as u8));
         fx.reasons.dedup_by_key(|&mut (c, _)| c);
-        for &(c, r) in &fx.reasons {
-            if r == Reason::Inside {
-                if let Some(ct) = self.container(c) {
-                    ct.inside += 1;
-                    ct.by_ns_info += u64::from(attribution == Some(Attribution::NsInfo));
-                }
-            }
-        }
+        self.count_inside(&fx.reasons, attribution);
         if let Some(s) = &subject {
             self.note_exec(&ev, s);
             self.note_command(&ev, s);
@@ -322,40 +315,16 @@ impl Machine {
         }
     }
 
-    /// A successful `execve(2)`: the task runs a program of the container it is in now.
-    fn note_exec(&mut self, ev: &Pending, s: &Subject) {
-        let exec = ev.syscall.as_ref().is_some_and(|(c, _)| {
-            c.name.is_some()
-                && (c.nr == SYS_EXECVE || c.nr == SYS_EXECVEAT)
-                && c.success != Some(false)
-        });
-        if exec {
-            if let Some(t) = self.tasks.get_mut(&s.pid) {
-                t.ran = true;
+    /// Counts an event in the containers it is inside of.
+    fn count_inside(&mut self, reasons: &[(Cid, Reason)], attribution: Option<Attribution>) {
+        for &(c, r) in reasons {
+            if r == Reason::Inside {
+                if let Some(ct) = self.container(c) {
+                    ct.inside += 1;
+                    ct.by_ns_info += u64::from(attribution == Some(Attribution::NsInfo));
+                }
             }
         }
-    }
-
-    /// The container that new namespaces of the task `s`, inside container `c`, extend
-    /// instead of nesting a container in it: see "One container per run" in the module
-    /// documentation.  The task is still the runtime that set `c` up: it runs the program
-    /// that created `c`, and neither it nor its parent has run `execve(2)` inside `c`.
-    fn extension_of(&self, c: Option<Cid>, s: &Subject) -> Option<Cid> {
-        let c = c?;
-        let ct = self.containers.get(&c)?;
-        let runtime = ct.creator.as_ref().and_then(|cr| cr.exe.as_ref());
-        let ran = |pid: u32| {
-            self.tasks
-                .get(&pid)
-                .is_some_and(|t| t.container == c && t.ran)
-        };
-        let same = !ct.unknown
-            && ct.ended.is_none()
-            && runtime.is_some()
-            && runtime == s.exe.as_ref()
-            && !ran(s.pid)
-            && !ran(s.ppid);
-        same.then_some(c)
     }
 
     /// An INIT record: a namespace created by the event (in its container) or existing at
@@ -393,6 +362,7 @@ impl Machine {
         }
         let parent = rec.old.map(|o| self.ensure_ns(rec.kind, o));
         let key = self.ensure_ns(rec.kind, rec.ns);
+        self.release_held(ev, key);
         let parent_selected = parent
             .and_then(|p| self.namespaces.get(&p))
             .is_some_and(|p| p.selected);
@@ -432,6 +402,24 @@ impl Machine {
                 }
             }
         }
+    }
+
+    /// A namespace whose creation arrives after a container of unknown creation took it (a
+    /// log read out of order): it leaves that container, with a warning.
+    fn release_held(&mut self, ev: &Pending, key: NsKey) {
+        let Some(h) = self.namespaces.get_mut(&key).and_then(|n| n.holder.take()) else {
+            return;
+        };
+        if let Some(ct) = self.container(h) {
+            ct.members.retain(|&k| k != key);
+        }
+        let msg = format!(
+            "the INIT record of {}:{} id={} comes after events inside it (logs out of order?)",
+            key.0.name(),
+            self.namespaces.get(&key).map_or(0, |n| n.inum),
+            key.1
+        );
+        self.diag(ev.loc, Severity::Warning, msg);
     }
 
     /// The container of the event `ev`, which created its first namespace.
@@ -489,8 +477,8 @@ impl Machine {
         }
         ns.removed = Some(ev.stamp);
         fx.interesting_ns |= ns.selected;
-        let origin = match ns.holder {
-            Some(h) => Origin::Container(h),
+        let origin = match ns.owner() {
+            Some(c) => Origin::Container(c),
             None => ns.origin,
         };
         let Origin::Container(c) = origin else {

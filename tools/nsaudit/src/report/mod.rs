@@ -83,6 +83,7 @@
 pub mod capture;
 mod decode;
 mod exact;
+mod extend;
 mod finish;
 mod fleet;
 pub mod genlog;

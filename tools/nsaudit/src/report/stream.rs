@@ -229,10 +229,11 @@ impl Machine {
             }
         }
         for key in removed.into_iter().chain(loose) {
+            // Namespaces a container holds go with it, those of unknown creation too.
             if self
                 .namespaces
                 .get(&key)
-                .is_some_and(|n| !matches!(n.origin, Origin::Container(_)))
+                .is_some_and(|n| n.owner().is_none())
             {
                 self.forget_ns(key);
             }

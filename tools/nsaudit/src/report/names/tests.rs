@@ -464,6 +464,55 @@ fn names_match_whole_arguments_and_id_prefixes() {
     assert!(names(&argv, id));
     assert!(names(&argv, &id[..12]));
     assert!(!names(&argv, &id[..11]));
-    assert!(!names(&argv, "cre"));
-    assert!(names(&argv, "create"));
+    // Options and the arguments before the last are not names.
+    assert!(!names(&argv, "create"));
+    assert!(!names(&argv, "--bundle"));
+    let run: Vec<String> = ["crun", "run", "--detach", "ctr1"]
+        .map(String::from)
+        .to_vec();
+    assert!(names(&run, "ctr1"));
+    assert!(!names(&run, "run"));
+}
+
+#[test]
+fn a_stale_title_does_not_rename_a_program() {
+    // After crun's child runs execve, the kernel can still give the PROCTITLE of crun: the
+    // EXECVE record's arguments name the program, and what it creates is nested, named by it.
+    let mut log = Log::default();
+    let crun = T(100, 90, "crun", "/usr/bin/crun");
+    let run = ["crun", "run", "ctr1"];
+    log.exec(crun, None, &run);
+    let new = [(Mnt, 20), (Uts, 21), (Net, 24)];
+    log.event(crun, 56, 101, &created(&new), None, &run, false);
+    let inside = ids(&new);
+    let child = T(101, 100, "unshare", "/usr/bin/unshare");
+    // execve of `unshare -n sleep 60`, with crun's title still.
+    log.serial += 1;
+    let n = log.serial;
+    let stamp = format!("msg=audit(10.{:03}:{n}):", n % 1000);
+    log.lines.push(format!(
+        "type=SYSCALL {stamp} arch=c000003e syscall=59 success=yes exit=0 a0=0 items=0 {}",
+        subject(child)
+    ));
+    log.lines.push(format!(
+        "type=EXECVE {stamp} argc=4 a0=\"unshare\" a1=\"-n\" a2=\"sleep\" a3=\"60\""
+    ));
+    log.lines
+        .push(format!("type=UNKNOWN[1356] {stamp} {inside}"));
+    log.lines
+        .push(format!("type=PROCTITLE {stamp} proctitle={}", hex(&run)));
+    log.lines.push(format!("type=EOE {stamp} "));
+    let nested = inside.with(Net, 30);
+    log.event(child, 272, 0, &[(Net, 30, 24)], Some(nested), &run, false);
+    let r = log.report(ReportOptions::default());
+    assert_eq!(r.containers.len(), 2, "{:#?}", r.containers);
+    assert_eq!(r.containers[1].name.as_deref(), Some("unshare -n sleep 60"));
+    assert_eq!(r.containers[1].parent, Some(r.containers[0].id));
+    // --container ctr1 selects crun's container, not the one nested in it.
+    let opts = ReportOptions {
+        containers: vec!["ctr1".into()],
+        ..ReportOptions::default()
+    };
+    let r = log.report(opts);
+    assert_eq!(r.selection.unwrap().containers, [r.containers[0].id]);
 }

@@ -276,3 +276,43 @@ fn a_removal_by_a_task_inside_is_not_an_event_inside() {
         assert_eq!(e.attribution, Some(Attribution::Pid));
     }
 }
+
+#[test]
+fn containers_of_unknown_creation_keep_their_ids_in_a_stream() {
+    // Three containers alive before the stream began, three events each, with a bound of
+    // four: the namespaces each holds are not loose ones, and none is forgotten.
+    let mut log = String::new();
+    let mut serial = 0;
+    for round in 0..3 {
+        for c in 0..3u64 {
+            serial += 1;
+            let ids = NsInfo::initial()
+                .with(NsKind::Mnt, 100 + 10 * c)
+                .with(NsKind::Net, 101 + 10 * c)
+                .with(NsKind::Pid, 102 + 10 * c);
+            log += &format!(
+                "type=SYSCALL msg=audit(10.{serial:03}:{serial}): arch=c000003e syscall=59 \
+                 success=yes exit=0 a0=0 items=0 ppid=1 pid={} auid=0 uid=0 gid=0 euid=0 \
+                 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"ls\" \
+                 exe=\"/bin/ls\"\ntype=UNKNOWN[1356] msg=audit(10.{serial:03}:{serial}): \
+                 {ids}\ntype=EOE msg=audit(10.{serial:03}:{serial}): \n",
+                200 + 10 * c + round
+            );
+        }
+    }
+    let mut forgotten = 0;
+    let events = stream(log.as_bytes(), 4, |r| {
+        for (_, s) in r.stream_stats() {
+            forgotten = s.forgotten;
+        }
+    });
+    let ids: std::collections::BTreeSet<Stamp> = events
+        .iter()
+        .filter_map(|e| e.container.as_ref())
+        .filter(|c| c.unknown_creation)
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(events.len(), 9);
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert_eq!(forgotten, 0);
+}

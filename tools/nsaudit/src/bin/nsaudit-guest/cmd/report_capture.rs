@@ -32,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         command: args.command,
         timeout: Duration::from_secs(args.timeout),
     };
-    let ok =
-        run_capture(&opts, &mut std::io::BufWriter::new(f)).context("nsaudit-guest report-capture")?;
+    let ok = run_capture(&opts, &mut std::io::BufWriter::new(f))
+        .context("nsaudit-guest report-capture")?;
     Ok(exit_code(ok))
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub type Args = SnapshotArgs;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let ok = snapshot::run(&args, &mut std::io::stdout().lock()).context("nsaudit-guest snapshot")?;
+    let ok =
+        snapshot::run(&args, &mut std::io::stdout().lock()).context("nsaudit-guest snapshot")?;
     Ok(exit_code(ok))
 }
