@@ -162,3 +162,46 @@ fn without_ns_info_the_check_sees_runc_split() {
         "{problems:#?}"
     );
 }
+
+#[test]
+fn listed_events_say_what_ran_where_and_when() {
+    let opts = ReportOptions {
+        containers: vec!["nsaudit-crun".into()],
+        ..ReportOptions::default()
+    };
+    let r = report(opts, LOG);
+    let events = &r.selection.as_ref().unwrap().events;
+    let sh = events
+        .iter()
+        .find(|e| {
+            e.details
+                .args
+                .as_ref()
+                .is_some_and(|a| a.first().map(String::as_str) == Some("sh"))
+        })
+        .expect("crun exec's sh is listed");
+    let d = &sh.details;
+    assert_eq!(d.args.as_ref().unwrap()[1], "-c");
+    assert_eq!(d.cwd.as_deref(), Some("/"));
+    assert_eq!(d.paths, ["/bin/sh"]);
+    assert_eq!(d.auser.as_deref(), Some("unset"));
+    assert!(
+        d.time.starts_with("2026-12-05T") && d.time.ends_with('Z'),
+        "{}",
+        d.time
+    );
+    // Its text has them too.
+    let fleet = report_from_readers(
+        ReportOptions {
+            containers: vec!["nsaudit-crun".into()],
+            ..ReportOptions::default()
+        },
+        [("runtimes.log".to_string(), LOG.as_bytes())],
+    )
+    .unwrap();
+    let mut text = Vec::new();
+    fleet.write_text(&mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("args=[\"sh\", \"-c\", "), "{text}");
+    assert!(text.contains("cwd=\"/\" paths=[\"/bin/sh\"]"), "{text}");
+}

@@ -53,6 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         events: args.event,
         nodes: args.node,
         containers: args.container,
+        whole: false,
     };
     let report = read_logs(opts, &args.logs)?;
     let mut shown = 0u64;

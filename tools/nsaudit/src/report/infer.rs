@@ -219,7 +219,7 @@ impl Machine {
 
     /// Takes one event: its namespace records, then where its task is: by its `AUDIT_NS_INFO`
     /// record when the log says ([`Machine::known_namespaces`]), by the heuristic otherwise.
-    pub(super) fn process(&mut self, ev: Pending) {
+    pub(super) fn process(&mut self, mut ev: Pending) {
         self.summary.events += 1;
         // auditd's own records (DAEMON_START, ...) count serials of their own.
         if !(AUDIT_FIRST_DAEMON..=AUDIT_LAST_DAEMON).contains(&ev.types[0]) {
@@ -303,7 +303,7 @@ impl Machine {
         // Created or Removed, not Inside).
         let inside = inside.filter(|&p| fx.reasons.contains(&(p, Reason::Inside)));
         self.stream_event(
-            &ev,
+            &mut ev,
             subject.as_ref(),
             inside,
             attribution,
@@ -593,6 +593,7 @@ impl Machine {
             .filter_map(|&(c, r)| self.containers.get(&c).map(|ct| (ct.stamp, r)))
             .collect();
         let n = (ev.records as usize).min(EVENT_TYPES);
+        let details = whole::Details::of(&ev.stamp, &ev.raw, &self.names);
         self.events.push(EventOut {
             stamp: ev.stamp,
             file: self.files[ev.loc.file as usize].clone(),
@@ -604,6 +605,7 @@ impl Machine {
             namespaces: fx.ns_text,
             containers,
             attribution,
+            details,
         });
     }
 }

@@ -96,6 +96,7 @@ mod select;
 mod stream;
 #[cfg(test)]
 mod tests;
+pub mod whole;
 
 pub use decode::{Subject, Syscall};
 pub use fleet::{report_from_readers, split_node, NodeError, Reporter};
@@ -234,6 +235,8 @@ struct Pending {
     title: Option<Vec<String>>,
     /// The arguments of its `EXECVE` record.
     argv: Option<Vec<String>>,
+    /// Every record, when the report lists events or streams whole ones (`whole.rs`).
+    raw: Vec<whole::RawRecord>,
     complete: bool,
 }
 
@@ -286,6 +289,10 @@ struct Machine {
     info_seen: bool,
     /// Streaming: the events written as they close, and what is forgotten (`stream.rs`).
     stream: Option<Stream>,
+    /// Every record of an event is kept: events are listed, or streamed whole.
+    keep_raw: bool,
+    /// The user names of this machine, for the events listed.
+    names: whole::Names,
 }
 
 impl Machine {
@@ -297,6 +304,12 @@ impl Machine {
         stream: Option<usize>,
     ) -> Self {
         let n = opts.events.len();
+        let keep_raw = opts.whole || opts.selecting();
+        let names = if opts.selecting() {
+            whole::Names::of_this_machine()
+        } else {
+            whole::Names::default()
+        };
         let summary = Summary {
             files: files.to_vec(),
             ..Summary::default()
@@ -324,6 +337,8 @@ impl Machine {
             selected_roots: Vec::new(),
             event_hits: vec![false; n],
             info_seen: false,
+            keep_raw,
+            names,
             stream: stream.map(Stream::new),
         }
     }
@@ -385,11 +400,19 @@ impl Machine {
             Content::Other
         };
         self.summary.records += 1;
-        self.add_record(line.ty, line.stamp, loc, content);
+        let raw = self.keep_raw.then(|| whole::raw_record(&line));
+        self.add_record(line.ty, line.stamp, loc, content, raw);
         Ok(())
     }
 
-    fn add_record(&mut self, ty: u16, stamp: Stamp, loc: Loc, content: Content) {
+    fn add_record(
+        &mut self,
+        ty: u16,
+        stamp: Stamp,
+        loc: Loc,
+        content: Content,
+        raw: Option<whole::RawRecord>,
+    ) {
         let seq = match self.pending.back() {
             Some(p) if p.stamp == stamp => Some(self.pending_base + self.pending.len() as u64 - 1),
             _ => self.pending_index.get(&stamp).copied(),
@@ -419,6 +442,7 @@ impl Machine {
                     info: None,
                     title: None,
                     argv: None,
+                    raw: Vec::new(),
                     complete: false,
                 });
                 self.pending_index.insert(stamp, seq);
@@ -431,6 +455,7 @@ impl Machine {
             p.types[p.records as usize] = ty;
         }
         p.records += 1;
+        p.raw.extend(raw);
         let mut second_info = false;
         match content {
             Content::Syscall(call, subject) => {

@@ -47,6 +47,9 @@ pub struct EventOut {
     /// How its task's container was found; [`None`] when the event names no task and has no
     /// `AUDIT_NS_INFO` record.
     pub attribution: Option<Attribution>,
+    /// What its records say of the process: time, arguments, title, directory, paths, user
+    /// names (`whole.rs`).
+    pub details: whole::Details,
 }
 
 /// A count per namespace type, indexed by [`NsKind::index`]; a JSON object by type name.

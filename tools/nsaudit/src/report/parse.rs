@@ -37,6 +37,11 @@ pub struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
+    /// The text after `): `, as written.
+    pub fn body(&self) -> &'a str {
+        self.body
+    }
+
     /// The fields, each checked as [`crate::record::parse_record`] checks it.
     pub fn fields(&self) -> Fields<'a> {
         Fields {

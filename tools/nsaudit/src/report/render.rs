@@ -24,6 +24,29 @@ fn dot_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
+/// The lines under a listed event: when, who by name, what ran, where.
+fn write_details<W: Write>(w: &mut W, d: &whole::Details) -> io::Result<()> {
+    let user = |k: &str, v: &Option<String>| v.as_ref().map(|n| format!(" {k}={n}"));
+    let users: String = [("user", &d.user), ("euser", &d.euser), ("auser", &d.auser)]
+        .iter()
+        .filter_map(|(k, v)| user(k, v))
+        .collect();
+    writeln!(w, "      time={}{users}", d.time)?;
+    if let Some(a) = &d.args {
+        writeln!(w, "      args={a:?}")?;
+    } else if let Some(t) = &d.title {
+        writeln!(w, "      title={t:?}")?;
+    }
+    if d.cwd.is_some() || !d.paths.is_empty() {
+        let cwd = d
+            .cwd
+            .as_deref()
+            .map_or(String::new(), |c| format!("cwd={c:?} "));
+        writeln!(w, "      {cwd}paths={:?}", d.paths)?;
+    }
+    Ok(())
+}
+
 fn subject_text(s: &Subject) -> String {
     let mut t = format!("pid={} ppid={}", s.pid, s.ppid);
     for (k, v) in [("uid", s.uid), ("auid", s.auid), ("ses", s.ses)] {
@@ -273,6 +296,7 @@ impl Report {
                     t += &format!("  [{r} {c}{how}]");
                 }
                 writeln!(w, "{t}")?;
+                write_details(w, &e.details)?;
             }
         }
         Ok(())

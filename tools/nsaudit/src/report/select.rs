@@ -80,6 +80,8 @@ pub struct ReportOptions {
     pub nodes: Vec<String>,
     /// The containers whose runtime's command line has one of these (`names.rs`).
     pub containers: Vec<String>,
+    /// Keep every record of an event, for the plugin's whole events (`whole.rs`).
+    pub whole: bool,
 }
 
 impl ReportOptions {

@@ -64,6 +64,9 @@ pub struct StreamEvent {
     pub created: Option<ContainerRef>,
     /// The containers some of whose namespaces the event removed.
     pub removal_in: Vec<Stamp>,
+    /// Every record of the event, when the stream is of whole events (`ReportOptions::whole`).
+    #[serde(skip)]
+    pub raw: Vec<whole::RawRecord>,
 }
 
 /// What a stream forgot or could not tell, per node.
@@ -156,7 +159,7 @@ impl Machine {
     /// Writes the event just processed to the stream, then forgets what the bound wants.
     pub(super) fn stream_event(
         &mut self,
-        ev: &Pending,
+        ev: &mut Pending,
         subject: Option<&Subject>,
         inside: Option<Cid>,
         attribution: Option<Attribution>,
@@ -166,6 +169,8 @@ impl Machine {
         if self.stream.is_none() {
             return;
         }
+        // A stream of whole events takes the records (a stream lists no events).
+        let raw = std::mem::take(&mut ev.raw);
         let out = StreamEvent {
             node: self.node.clone(),
             event: ev.stamp,
@@ -180,6 +185,7 @@ impl Machine {
                 .filter(|(_, r)| *r == Reason::Removed)
                 .filter_map(|(c, _)| self.containers.get(c).map(|ct| ct.stamp))
                 .collect(),
+            raw,
         };
         if let Some(st) = &mut self.stream {
             st.out.push(out);
@@ -257,7 +263,17 @@ impl Reporter {
     /// a [`StreamEvent`] as soon as it is closed, and at most `max_containers` live containers
     /// are kept per node; see the module documentation.
     pub fn streaming(max_containers: usize) -> Self {
-        let mut r = Reporter::new(ReportOptions::default());
+        Self::streaming_with(max_containers, false)
+    }
+
+    /// [`Reporter::streaming`], with every record of each event in its [`StreamEvent`] when
+    /// `whole`.
+    pub fn streaming_with(max_containers: usize, whole: bool) -> Self {
+        let opts = ReportOptions {
+            whole,
+            ..ReportOptions::default()
+        };
+        let mut r = Reporter::new(opts);
         r.stream = Some(max_containers);
         r
     }

@@ -434,6 +434,7 @@ old_netns_id=2 pid=3 ppid=\"x\xff\x1d\n\n";
             events: vec![EventSelector::Serial(2)],
             nodes: Vec::new(),
             containers: vec!["ctr1".into()],
+            whole: true,
         };
         let r = report_from_readers(opts, [("r".to_string(), &bytes[..])]).unwrap();
         r.write_text(&mut io::sink()).unwrap();
