@@ -20,6 +20,7 @@
 //!
 //! To replay a log rather than follow auditd, [`PluginOptions::wait`] waits instead of losing.
 
+use crate::report::whole::Names;
 use crate::report::{Diagnostic, Reporter, StreamEvent, MAX_DIAGNOSTICS};
 use serde::Serialize;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -43,6 +44,8 @@ pub struct PluginOptions {
     pub wait: bool,
     /// Every open event is closed after this long without input.
     pub idle: Duration,
+    /// Whole events, ECS-shaped (`ecs.rs`), instead of the compact line.
+    pub ecs: bool,
 }
 
 impl Default for PluginOptions {
@@ -53,6 +56,7 @@ impl Default for PluginOptions {
             output_queue: 65536,
             wait: false,
             idle: Duration::from_secs(1),
+            ecs: false,
         }
     }
 }
@@ -122,17 +126,37 @@ fn spawn_reader<R: Read + Send + 'static>(
     (rx, h)
 }
 
-/// Writes the lines of a queue of `queue` to `output`, flushing whenever the queue is empty.
+/// What the writer is given: a line, or an event it writes as a whole ECS line itself (the
+/// formatting of whole events then runs beside the attribution).
+enum Out {
+    Line(String),
+    Whole(Box<StreamEvent>),
+}
+
+/// Writes what a queue of `queue` holds to `output`, flushing whenever the queue is empty;
+/// whole events with the names of `names`.
 fn spawn_writer<W: Write + Send + 'static>(
     mut output: W,
     queue: usize,
-) -> (SyncSender<String>, thread::JoinHandle<io::Result<()>>) {
-    let (tx, rx) = mpsc::sync_channel::<String>(queue);
+    names: Option<Names>,
+) -> (SyncSender<Out>, thread::JoinHandle<io::Result<()>>) {
+    let (tx, rx) = mpsc::sync_channel::<Out>(queue);
     let h = thread::spawn(move || {
-        while let Ok(line) = rx.recv() {
-            output.write_all(line.as_bytes())?;
-            while let Ok(line) = rx.try_recv() {
-                output.write_all(line.as_bytes())?;
+        let names = names.unwrap_or_default();
+        let mut buf = String::with_capacity(4096);
+        let mut write = |out: &mut W, o: Out| match o {
+            Out::Line(line) => out.write_all(line.as_bytes()),
+            Out::Whole(ev) => {
+                buf.clear();
+                ecs::write_ecs(&mut buf, &ev, &names);
+                buf.push('\n');
+                out.write_all(buf.as_bytes())
+            }
+        };
+        while let Ok(o) = rx.recv() {
+            write(&mut output, o)?;
+            while let Ok(o) = rx.try_recv() {
+                write(&mut output, o)?;
             }
             output.flush()?;
         }
@@ -144,7 +168,7 @@ fn spawn_writer<W: Write + Send + 'static>(
 /// The attribution's side: takes the lines, hands the events to the writer.
 struct Pump<'a> {
     reporter: Reporter,
-    tx: SyncSender<String>,
+    tx: SyncSender<Out>,
     stats: PluginStats,
     /// Losses not yet said.
     lost_events: u64,
@@ -155,11 +179,13 @@ struct Pump<'a> {
     shown: u64,
     diag: &'a mut dyn FnMut(String),
     wait: bool,
+    /// Whole events, which the writer formats; else compact lines.
+    whole: bool,
 }
 
 impl Pump<'_> {
     /// Sends one line to the writer; false if it was not (the queue is full).
-    fn send(&mut self, line: String) -> io::Result<bool> {
+    fn send(&mut self, line: Out) -> io::Result<bool> {
         if self.wait {
             return self
                 .tx
@@ -205,14 +231,18 @@ impl Pump<'_> {
                         lines_not_read: self.lost_lines,
                     },
                 };
-                if !self.send(json_line(&lost)?)? {
+                if !self.send(Out::Line(json_line(&lost)?))? {
                     self.lost_events += 1;
                     self.stats.events_not_written += 1;
                     continue;
                 }
                 (self.lost_events, self.lost_lines) = (0, 0);
             }
-            if self.send(json_line(&ev)?)? {
+            let line = match self.whole {
+                true => Out::Whole(Box::new(ev)),
+                false => Out::Line(json_line(&ev)?),
+            };
+            if self.send(line)? {
                 self.stats.events += 1;
             } else {
                 self.lost_events += 1;
@@ -237,7 +267,7 @@ impl Pump<'_> {
             },
         };
         self.tx
-            .send(json_line(&lost)?)
+            .send(Out::Line(json_line(&lost)?))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the output failed"))
     }
 }
@@ -262,8 +292,12 @@ where
 {
     let dropped = Arc::new(AtomicU64::new(0));
     let (lines, reader) = spawn_reader(input, opts.input_queue.max(1), opts.wait, dropped.clone());
-    let (tx, writer) = spawn_writer(output, opts.output_queue.max(1));
-    let mut reporter = Reporter::streaming(opts.max_containers);
+    let (tx, writer) = spawn_writer(
+        output,
+        opts.output_queue.max(1),
+        opts.ecs.then(Names::of_this_machine),
+    );
+    let mut reporter = Reporter::streaming_with(opts.max_containers, opts.ecs);
     reporter.start_file("<stdin>");
     let mut pump = Pump {
         reporter,
@@ -277,6 +311,7 @@ where
         shown: 0,
         diag,
         wait: opts.wait,
+        whole: opts.ecs,
     };
     let mut line_no = 0u64;
     let pumped = loop {
@@ -312,6 +347,8 @@ where
     }
     Ok(stats)
 }
+
+pub mod ecs;
 
 #[cfg(test)]
 mod tests;

@@ -29,6 +29,10 @@ pub struct Args {
     /// Wait for a slow output instead of losing events (to replay a log; not under auditd).
     #[arg(long)]
     wait: bool,
+    /// compact: the event's subject, call and container; ecs: the whole event, every record,
+    /// with Elastic Common Schema's field names (Documentation/report.rst).
+    #[arg(long, value_enum, default_value_t = Format::Compact)]
+    format: Format,
 }
 
 /// A count of 1 or more: a queue or a bound of 0 would lose everything.
@@ -38,6 +42,12 @@ fn at_least_one(s: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Compact,
+    Ecs,
 }
 
 static HUP: AtomicBool = AtomicBool::new(false);
@@ -88,6 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         input_queue: args.queue,
         output_queue: args.queue,
         wait: args.wait,
+        ecs: args.format == Format::Ecs,
         ..Default::default()
     };
     let mut diag = |m: String| eprintln!("nsaudit plugin: {m}");

@@ -149,3 +149,57 @@ fn an_idle_input_closes_its_events() {
     let stats = plugin.join().unwrap().unwrap();
     assert_eq!(stats.events, 1);
 }
+
+#[test]
+fn whole_events_are_self_contained_ecs_lines() {
+    // The runtimes' log as whole events: every record, ECS's names, the container's name.
+    let log = include_str!("../../tests/fixtures/runtimes.log");
+    let run_with = |ecs| {
+        let out = Shared::new(Duration::ZERO);
+        let opts = PluginOptions {
+            wait: true,
+            ecs,
+            ..PluginOptions::default()
+        };
+        let input = io::Cursor::new(log.as_bytes().to_vec());
+        run(input, out.clone(), &opts, &mut |_| {}).unwrap();
+        out.lines()
+    };
+    let (compact, whole) = (run_with(false), run_with(true));
+    assert_eq!(compact.len(), whole.len());
+    for (c, w) in compact.iter().zip(&whole) {
+        assert_eq!(w["event"]["id"], c["event"], "{w}");
+        // Every record but the EOE auditd gives its plugins (the log has none).
+        let records = w["auditd"]["records"].as_array().unwrap().len();
+        assert_eq!(records as u64, c["records"].as_u64().unwrap(), "{w}");
+        assert_eq!(w["container"]["id"], c["container"]["id"], "{w}");
+        let t = w["@timestamp"].as_str().unwrap();
+        assert!(
+            t.len() == 24 && t.ends_with('Z') && &t[10..11] == "T",
+            "{t}"
+        );
+    }
+    // crun exec's shell in nsaudit-crun: its arguments, directory, path, user and container.
+    let exec = whole
+        .iter()
+        .find(|w| {
+            w["event"]["action"] == "execve"
+                && w["process"]["args"][0] == "sh"
+                && w["container"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.ends_with(" nsaudit-crun"))
+        })
+        .expect("crun exec's sh");
+    assert_eq!(exec["process"]["args"][1], "-c");
+    assert_eq!(exec["process"]["args_count"], 3);
+    assert_eq!(exec["process"]["working_directory"], "/");
+    assert_eq!(exec["file"]["path"], "/bin/sh");
+    assert_eq!(exec["user"]["id"], "0");
+    assert_eq!(exec["user"]["audit"]["name"], "unset");
+    assert_eq!(exec["tags"][0], "exec");
+    assert_eq!(exec["nsaudit"]["attribution"], "ns_info");
+    assert_eq!(
+        exec["nsaudit"]["container"]["ids"]["mnt"],
+        exec["nsaudit"]["container"]["namespaces"][0]["id"]
+    );
+}
