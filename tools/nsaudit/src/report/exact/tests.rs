@@ -88,13 +88,7 @@ fn run(log: &[String]) -> Report {
         events: vec![EventSelector::Serial(2)],
         ..Default::default()
     };
-    report_from_readers(
-        opts,
-        [("t.log".to_string(), (log.join("\n") + "\n").as_bytes())],
-    )
-    .unwrap()
-    .into_plain()
-    .unwrap()
+    report_with(opts, log)
 }
 
 /// The report on `log` with the options `opts`.
