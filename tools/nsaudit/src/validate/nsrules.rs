@@ -421,9 +421,10 @@ impl<W: Write> Validator<W> {
         }
     }
 
-    /// Runs `nsaudit rules ARGS`: its exit status, standard output and error.
+    /// Runs `nsaudit rules ARGS`, the auditor's binary beside this one: its exit status,
+    /// standard output and error.
     pub(super) fn run_rules_cli(&mut self, args: &[&str]) -> Option<(bool, String, String)> {
-        let exe = std::env::current_exe().ok()?;
+        let exe = std::env::current_exe().ok()?.with_file_name("nsaudit");
         let out = std::process::Command::new(exe)
             .arg("rules")
             .args(args)
